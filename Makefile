@@ -1,0 +1,42 @@
+# Front door for building, testing and running Pagoda. Every target
+# bootstraps the Debian packages it needs first.
+BUILD_DIR    ?= build
+ASAN_DIR     ?= build-asan
+JOBS         ?= $(shell nproc)
+PAGODA_SHARED ?= $(abspath ../shared)
+export PAGODA_SHARED
+
+MODEL  ?= $(firstword $(wildcard $(PAGODA_SHARED)/models/stories260K.gguf))
+PROMPT ?= Once upon a time
+N      ?= 128
+
+.PHONY: all bootstrap configure build test test-sanitize run clean
+
+all: build
+
+bootstrap:
+	@./tools/bootstrap.sh
+
+$(BUILD_DIR)/CMakeCache.txt: | bootstrap
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+configure: $(BUILD_DIR)/CMakeCache.txt
+
+build: bootstrap configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build running the same tests.
+test-sanitize: bootstrap
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAGODA_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+run: build
+	@./tools/run-default.sh "$(BUILD_DIR)/bin/pagoda" "$(MODEL)" "$(PROMPT)" "$(N)"
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

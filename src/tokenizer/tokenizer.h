@@ -1,0 +1,47 @@
+#pragma once
+// Text <-> token ids. One implementation per tokenizer.ggml.model; make_tokenizer
+// picks it from the vocabulary.
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tokenizer/vocab.h"
+
+namespace pagoda::tokenizer {
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+  // add_special: BOS (and EOS) as the vocab says; parse_special: control and
+  // user-defined token texts in `text` become their ids instead of plain text.
+  virtual std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const = 0;
+  // The raw bytes of one token: SPM's U+2581 becomes a space, <0xNN> byte
+  // tokens become that byte, control tokens give "" unless render_special.
+  virtual std::string token_to_piece(TokenId id, bool render_special = false) const = 0;
+  std::string decode(std::span<const TokenId> ids, bool render_special = false) const;
+  const Vocab& vocab() const { return vocab_; }
+
+ protected:
+  explicit Tokenizer(Vocab vocab) : vocab_(std::move(vocab)) {}
+  Vocab vocab_;
+};
+
+// pagoda::Error for a tokenizer.ggml.model it does not implement, naming it.
+std::unique_ptr<Tokenizer> make_tokenizer(Vocab vocab);
+
+// Streams token pieces as text that is always whole UTF-8: bytes of a
+// character split across tokens are held back until it completes.
+class StreamDecoder {
+ public:
+  explicit StreamDecoder(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+  std::string push(TokenId id);  // text that became complete with this token
+  std::string flush();           // whatever is held back (invalid bytes become U+FFFD)
+
+ private:
+  const Tokenizer& tokenizer_;
+  std::string pending_;
+};
+
+}  // namespace pagoda::tokenizer
