@@ -1,7 +1,52 @@
-// The `pagoda` command: dispatches to subcommands.
+// The `pagoda` command: dispatches to subcommands and turns errors a user
+// can cause into one clear line on stderr and exit code 1.
 #include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
 
-int main() {
-  std::puts("pagoda: under construction");
-  return 0;
+#include "cli/commands.h"
+#include "core/error.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pagoda <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run      generate text:   pagoda run -m MODEL.gguf -p PROMPT -n N [--temp T --top-k K --top-p P\n"
+    "                            --min-p P --repeat-penalty R --seed S --threads T --ctx-size C --json -v]\n"
+    "  inspect  print a GGUF file's metadata and tensor table:  pagoda inspect MODEL.gguf\n"
+    "  mkmodel  write a random-weights model:  pagoda mkmodel --arch llama --n-embd E --n-layer L\n"
+    "           --n-head H --n-head-kv K --n-ff F (--vocab-from VOCAB.gguf | --vocab-size V)\n"
+    "           --type f32|f16|bf16|q8_0|q4_0|... --seed S -o OUT.gguf\n"
+    "  version  print the version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "run") return pagoda::cli::run_command(args);
+    if (command == "inspect") return pagoda::cli::inspect_command(args);
+    if (command == "mkmodel") return pagoda::cli::mkmodel_command(args);
+    if (command == "version" || command == "--version") {
+      std::printf("pagoda %s\n", PAGODA_VERSION);
+      return 0;
+    }
+    std::fprintf(stderr, "pagoda: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    return 2;
+  } catch (const pagoda::Error& e) {
+    std::fprintf(stderr, "pagoda %s: error: %s\n", command.c_str(), e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "pagoda %s: error: out of memory\n", command.c_str());
+    return 1;
+  }
 }

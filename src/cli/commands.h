@@ -1,0 +1,13 @@
+#pragma once
+// The `pagoda` subcommands. Each takes the arguments after its name and
+// returns the process exit code; pagoda::Error escapes to main, which prints it.
+#include <string>
+#include <vector>
+
+namespace pagoda::cli {
+
+int run_command(const std::vector<std::string>& args);
+int inspect_command(const std::vector<std::string>& args);
+int mkmodel_command(const std::vector<std::string>& args);
+
+}  // namespace pagoda::cli

@@ -1,0 +1,209 @@
+// `pagoda mkmodel`: writes a random-weights model (normal, std 0.02) in the
+// shape asked for, loadable by Pagoda and by other GGUF engines. Benchmarks
+// use it for realistic shapes without a trained model.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "gguf/file.h"
+#include "gguf/writer.h"
+#include "quant/dequantize.h"
+#include "sampling/rng.h"
+
+namespace pagoda::cli {
+namespace {
+
+constexpr float kWeightStd = 0.02f;
+
+// general.file_type values of the GGUF ecosystem for a model made of one type.
+uint32_t file_type_of(quant::TensorType t) {
+  switch (t) {
+    case quant::TensorType::F32: return 0;
+    case quant::TensorType::F16: return 1;
+    case quant::TensorType::Q4_0: return 2;
+    case quant::TensorType::Q4_1: return 3;
+    case quant::TensorType::Q8_0: return 7;
+    case quant::TensorType::Q5_0: return 8;
+    case quant::TensorType::Q5_1: return 9;
+    case quant::TensorType::BF16: return 32;
+    default: return 0;
+  }
+}
+
+struct Shape {
+  int64_t n_embd, n_layer, n_head, n_head_kv, n_ff, n_ctx;
+};
+
+// Every row has its own generator, so the output does not depend on the
+// number of threads.
+std::vector<uint8_t> random_matrix(quant::TensorType type, int64_t rows, int64_t cols, uint64_t seed,
+                                   uint64_t tensor_index, ThreadPool& pool) {
+  const size_t row_bytes = quant::row_bytes(type, cols);
+  std::vector<uint8_t> data(row_bytes * static_cast<size_t>(rows));
+  pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
+    std::vector<float> buf(static_cast<size_t>(cols));
+    for (int64_t r = begin; r < end; ++r) {
+      sampling::Rng rng(seed ^ (tensor_index * 0x9E3779B97F4A7C15ull) ^ (static_cast<uint64_t>(r) << 20));
+      for (int64_t i = 0; i < cols; i += 2) {
+        // Box-Muller: two normals from two uniforms.
+        const double u1 = 1.0 - rng.uniform();
+        const double u2 = rng.uniform();
+        const double radius = std::sqrt(-2.0 * std::log(u1)) * kWeightStd;
+        buf[static_cast<size_t>(i)] = static_cast<float>(radius * std::cos(2.0 * M_PI * u2));
+        if (i + 1 < cols) buf[static_cast<size_t>(i + 1)] = static_cast<float>(radius * std::sin(2.0 * M_PI * u2));
+      }
+      quant::quantize_row(type, buf.data(), data.data() + static_cast<size_t>(r) * row_bytes, cols);
+    }
+  });
+  return data;
+}
+
+std::vector<uint8_t> ones(int64_t n) {
+  std::vector<float> v(static_cast<size_t>(n), 1.0f);
+  std::vector<uint8_t> bytes(v.size() * sizeof(float));
+  std::memcpy(bytes.data(), v.data(), bytes.size());
+  return bytes;
+}
+
+// A byte-fallback SPM vocabulary for when no --vocab-from is given: control
+// tokens, the 256 byte tokens, then single characters and short pieces.
+void write_synthetic_vocab(gguf::Writer& w, int64_t size) {
+  if (size < 259 + 1) fail("--vocab-size must be at least 260 (3 control tokens + 256 byte tokens + 1)");
+  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
+  std::vector<int32_t> kinds = {2, 3, 3};
+  for (int b = 0; b < 256; ++b) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "<0x%02X>", b);
+    tokens.emplace_back(buf);
+    kinds.push_back(6);
+  }
+  const std::string space = "\xE2\x96\x81";  // U+2581, SPM's visible space
+  std::vector<std::string> pieces = {space};
+  for (char c = 'a'; c <= 'z'; ++c) pieces.emplace_back(1, c);
+  for (char c = 'a'; c <= 'z'; ++c) pieces.push_back(space + c);
+  for (char c = 'A'; c <= 'Z'; ++c) pieces.emplace_back(1, c);
+  for (char c = '0'; c <= '9'; ++c) pieces.emplace_back(1, c);
+  for (char c : std::string(".,!?'\"-:;()")) pieces.emplace_back(1, c);
+  for (char a = 'a'; a <= 'z' && static_cast<int64_t>(pieces.size() + tokens.size()) < size; ++a) {
+    for (char b = 'a'; b <= 'z'; ++b) pieces.push_back(std::string(1, a) + b);
+  }
+  for (const auto& p : pieces) {
+    if (static_cast<int64_t>(tokens.size()) >= size) break;
+    tokens.push_back(p);
+    kinds.push_back(1);
+  }
+  while (static_cast<int64_t>(tokens.size()) < size) {  // pad with unused pieces
+    tokens.push_back("<unused" + std::to_string(tokens.size()) + ">");
+    kinds.push_back(5);
+  }
+  std::vector<float> scores(tokens.size());
+  for (size_t i = 0; i < scores.size(); ++i) scores[i] = i < 259 ? 0.0f : -static_cast<float>(i);
+  w.set("tokenizer.ggml.model", gguf::Value::string("llama"));
+  w.set("tokenizer.ggml.tokens", gguf::Value::string_array(tokens));
+  w.set("tokenizer.ggml.scores", gguf::Value::f32_array(scores));
+  w.set("tokenizer.ggml.token_type", gguf::Value::i32_array(kinds));
+  w.set("tokenizer.ggml.unknown_token_id", gguf::Value::u32(0));
+  w.set("tokenizer.ggml.bos_token_id", gguf::Value::u32(1));
+  w.set("tokenizer.ggml.eos_token_id", gguf::Value::u32(2));
+}
+
+// Copies the tokenizer keys of a vocab GGUF; returns the vocabulary size.
+int64_t copy_vocab(gguf::Writer& w, const std::string& path) {
+  const gguf::File vocab = gguf::File::open(path);
+  for (const auto& [key, value] : vocab.metadata()) {
+    if (key.rfind("tokenizer.", 0) == 0) w.set(key, value);
+  }
+  const gguf::Array* tokens = vocab.get_array("tokenizer.ggml.tokens");
+  if (!tokens || tokens->items.empty()) fail(path, ": no tokenizer.ggml.tokens in the vocab file");
+  return static_cast<int64_t>(tokens->items.size());
+}
+
+}  // namespace
+
+int mkmodel_command(const std::vector<std::string>& argv) {
+  const Args args(argv,
+                  {"--arch", "--n-embd", "--n-layer", "--n-head", "--n-head-kv", "--n-ff", "--n-ctx", "--vocab-from",
+                   "--vocab-size", "--type", "--seed", "--threads", "--output", "--name", "--rope-freq-base"},
+                  {}, {{"-o", "--output"}, {"-t", "--threads"}});
+  const std::string arch = args.str("--arch", "llama");
+  if (arch != "llama") fail("mkmodel: architecture '", arch, "' is not supported yet (supported: llama)");
+  Shape s{args.integer("--n-embd", 256), args.integer("--n-layer", 4), args.integer("--n-head", 8), 0,
+          args.integer("--n-ff", 0), args.integer("--n-ctx", 2048)};
+  s.n_head_kv = args.integer("--n-head-kv", s.n_head);
+  if (s.n_ff == 0) s.n_ff = s.n_embd * 8 / 3;
+  if (s.n_embd <= 0 || s.n_layer <= 0 || s.n_head <= 0 || s.n_head_kv <= 0 || s.n_ff <= 0 || s.n_ctx <= 0) {
+    fail("mkmodel: every size must be positive");
+  }
+  if (s.n_embd % s.n_head != 0) fail("mkmodel: --n-embd must be a multiple of --n-head");
+  if (s.n_head % s.n_head_kv != 0) fail("mkmodel: --n-head must be a multiple of --n-head-kv");
+  const int64_t head_dim = s.n_embd / s.n_head;
+  const std::string type_name = args.str("--type", "f16");
+  const auto type = quant::type_from_name(type_name);
+  if (!type || !quant::can_quantize(*type)) fail("mkmodel: cannot write weights of type '", type_name, "'");
+  const int64_t block = quant::type_info(*type).block_size;
+  if (s.n_embd % block != 0 || s.n_ff % block != 0) {
+    fail("mkmodel: --n-embd and --n-ff must be multiples of ", block, " for type ", type_name);
+  }
+  const std::string out_path = args.required("--output");
+  const auto seed = static_cast<uint64_t>(args.integer("--seed", 1));
+  ThreadPool pool(static_cast<int>(args.integer("--threads", default_thread_count())));
+
+  gguf::Writer w;
+  w.set("general.architecture", gguf::Value::string(arch));
+  w.set("general.name", gguf::Value::string(args.str("--name", "pagoda-random")));
+  w.set("general.file_type", gguf::Value::u32(file_type_of(*type)));
+  if (block > 1) w.set("general.quantization_version", gguf::Value::u32(2));
+  w.set("llama.context_length", gguf::Value::u32(static_cast<uint32_t>(s.n_ctx)));
+  w.set("llama.embedding_length", gguf::Value::u32(static_cast<uint32_t>(s.n_embd)));
+  w.set("llama.block_count", gguf::Value::u32(static_cast<uint32_t>(s.n_layer)));
+  w.set("llama.feed_forward_length", gguf::Value::u32(static_cast<uint32_t>(s.n_ff)));
+  w.set("llama.rope.dimension_count", gguf::Value::u32(static_cast<uint32_t>(head_dim)));
+  w.set("llama.attention.head_count", gguf::Value::u32(static_cast<uint32_t>(s.n_head)));
+  w.set("llama.attention.head_count_kv", gguf::Value::u32(static_cast<uint32_t>(s.n_head_kv)));
+  w.set("llama.attention.layer_norm_rms_epsilon", gguf::Value::f32(1e-5f));
+  w.set("llama.rope.freq_base", gguf::Value::f32(static_cast<float>(args.number("--rope-freq-base", 10000.0))));
+
+  int64_t n_vocab = 0;
+  if (args.has("--vocab-from")) {
+    n_vocab = copy_vocab(w, args.str("--vocab-from", ""));
+  } else {
+    n_vocab = args.integer("--vocab-size", 512);
+    write_synthetic_vocab(w, n_vocab);
+  }
+  w.set("llama.vocab_size", gguf::Value::u32(static_cast<uint32_t>(n_vocab)));
+
+  const int64_t kv_dim = s.n_head_kv * head_dim;
+  uint64_t index = 0;
+  const auto add_matrix = [&](const std::string& name, int64_t cols, int64_t rows) {
+    w.add_tensor(name, *type, {cols, rows}, random_matrix(*type, rows, cols, seed, index++, pool));
+  };
+  add_matrix("token_embd.weight", s.n_embd, n_vocab);
+  w.add_tensor("output_norm.weight", quant::TensorType::F32, {s.n_embd}, ones(s.n_embd));
+  add_matrix("output.weight", s.n_embd, n_vocab);
+  for (int64_t l = 0; l < s.n_layer; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    w.add_tensor(p + "attn_norm.weight", quant::TensorType::F32, {s.n_embd}, ones(s.n_embd));
+    add_matrix(p + "attn_q.weight", s.n_embd, s.n_embd);
+    add_matrix(p + "attn_k.weight", s.n_embd, kv_dim);
+    add_matrix(p + "attn_v.weight", s.n_embd, kv_dim);
+    add_matrix(p + "attn_output.weight", s.n_embd, s.n_embd);
+    w.add_tensor(p + "ffn_norm.weight", quant::TensorType::F32, {s.n_embd}, ones(s.n_embd));
+    add_matrix(p + "ffn_gate.weight", s.n_embd, s.n_ff);
+    add_matrix(p + "ffn_up.weight", s.n_embd, s.n_ff);
+    add_matrix(p + "ffn_down.weight", s.n_ff, s.n_embd);
+  }
+  w.write(out_path);
+  std::printf("wrote %s: llama, %lld layers, n_embd %lld, n_ff %lld, heads %lld/%lld, vocab %lld, type %s\n",
+              out_path.c_str(), static_cast<long long>(s.n_layer), static_cast<long long>(s.n_embd),
+              static_cast<long long>(s.n_ff), static_cast<long long>(s.n_head), static_cast<long long>(s.n_head_kv),
+              static_cast<long long>(n_vocab), type_name.c_str());
+  return 0;
+}
+
+}  // namespace pagoda::cli

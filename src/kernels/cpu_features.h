@@ -1,0 +1,23 @@
+#pragma once
+// CPU features detected at run time; the kernels pick their path from these,
+// never from compile-time flags, so one binary runs on every x86-64 CPU.
+#include <string>
+
+namespace pagoda::kernels {
+
+struct CpuFeatures {
+  bool avx2 = false;
+  bool fma = false;
+  bool f16c = false;
+  bool avx512f = false;
+  bool avx512bw = false;
+  bool avx512vl = false;
+  bool avx512vnni = false;
+  bool avx512bf16 = false;
+  bool avxvnni = false;
+};
+
+const CpuFeatures& cpu_features();
+std::string cpu_features_string();  // e.g. "avx2 fma f16c avx512f ..."
+
+}  // namespace pagoda::kernels

@@ -1,0 +1,18 @@
+#pragma once
+// Products of a weight matrix W [rows x cols] (any dequantizable type) with
+// a batch of activation rows X [n_tokens x cols] (F32): Y = X * W^T,
+// Y [n_tokens x rows]. Work is split over output rows, so each weight row is
+// read once per call whatever the batch size.
+#include <cstdint>
+
+#include "core/thread_pool.h"
+#include "kernels/tensor_view.h"
+
+namespace pagoda::kernels {
+
+void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
+
+// Copies row `index` of W into dst[0..cols) as F32 (embedding look-up).
+void get_row(const MatrixView& w, int64_t index, float* dst);
+
+}  // namespace pagoda::kernels

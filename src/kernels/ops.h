@@ -1,0 +1,36 @@
+#pragma once
+// Element-wise and row-wise operations of the decoder: norms, rotary
+// position embedding, activations, softmax. Shapes are in the comments.
+#include <cstdint>
+
+namespace pagoda::kernels {
+
+// out[i] = x[i] / sqrt(mean(x^2) + eps) * weight[i], i < n. out may alias x.
+void rms_norm(const float* x, const float* weight, float* out, int64_t n, float eps);
+
+enum class RopeOrdering {
+  Normal,  // rotates adjacent pairs (x[2i], x[2i+1]) (Llama as GGUF stores it)
+  NeoX,    // rotates (x[i], x[i + n_rot/2]) (GPT-NeoX, Qwen, Gemma, Phi-3)
+};
+
+struct RopeParams {
+  int head_dim = 0;
+  int n_rot = 0;           // leading dims of each head that rotate (<= head_dim)
+  float freq_base = 10000.0f;
+  float freq_scale = 1.0f;  // linear scaling: position * freq_scale
+  RopeOrdering ordering = RopeOrdering::Normal;
+};
+
+// Rotates n_heads heads of one token in place: x [n_heads x head_dim].
+void rope(float* x, int n_heads, int64_t position, const RopeParams& params);
+
+// gate[i] = silu(gate[i]) * up[i]  (SwiGLU), i < n.
+void silu_mul(float* gate, const float* up, int64_t n);
+
+// In-place softmax over x[0..n).
+void softmax(float* x, int64_t n);
+
+// y[i] += x[i]
+void add(float* y, const float* x, int64_t n);
+
+}  // namespace pagoda::kernels

@@ -1,0 +1,87 @@
+#include "model/weights.h"
+
+#include "core/error.h"
+#include "gguf/file.h"
+#include "quant/dequantize.h"
+
+namespace pagoda::model {
+namespace {
+
+std::string shape_str(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+const gguf::TensorInfo& require(const gguf::File& f, const std::string& name) {
+  const gguf::TensorInfo* t = f.tensor(name);
+  if (!t) fail("model is missing tensor '", name, "'");
+  return *t;
+}
+
+kernels::MatrixView matrix_from(const gguf::TensorInfo& t) {
+  if (!quant::type_info(t.type).can_dequantize) {
+    fail("tensor '", t.name, "' has type ", quant::type_info(t.type).name, ", which is not supported yet");
+  }
+  kernels::MatrixView m;
+  m.type = t.type;
+  m.data = t.data;
+  m.cols = t.dims[0];
+  m.rows = t.dims.size() > 1 ? t.n_elements() / t.dims[0] : 1;
+  m.row_bytes = quant::row_bytes(t.type, m.cols);
+  return m;
+}
+
+// cols x rows in ggml order, as the file must store the matrix.
+kernels::MatrixView matrix(const gguf::File& f, const std::string& name, int64_t cols, int64_t rows) {
+  const gguf::TensorInfo& t = require(f, name);
+  if (t.dims.size() != 2 || t.dims[0] != cols || t.dims[1] != rows) {
+    fail("tensor '", name, "' has shape ", shape_str(t.dims), ", expected ", shape_str({cols, rows}));
+  }
+  return matrix_from(t);
+}
+
+std::vector<float> vector(const gguf::File& f, const std::string& name, int64_t n) {
+  const gguf::TensorInfo& t = require(f, name);
+  if (t.n_elements() != n) fail("tensor '", name, "' has shape ", shape_str(t.dims), ", expected [", n, "]");
+  matrix_from(t);  // checks the type
+  std::vector<float> out(static_cast<size_t>(n));
+  quant::dequantize_row(t.type, t.data, out.data(), n);
+  return out;
+}
+
+}  // namespace
+
+Weights bind_weights(const gguf::File& f, HParams& hp) {
+  Weights w;
+  const gguf::TensorInfo& embd = require(f, "token_embd.weight");
+  if (embd.dims.size() != 2 || embd.dims[0] != hp.n_embd) {
+    fail("tensor 'token_embd.weight' has shape ", shape_str(embd.dims), ", expected [", hp.n_embd, ", n_vocab]");
+  }
+  hp.n_vocab = embd.dims[1];
+  w.token_embd = matrix_from(embd);
+  w.output_norm = vector(f, "output_norm.weight", hp.n_embd);
+  if (f.tensor("output.weight")) {
+    w.output = matrix(f, "output.weight", hp.n_embd, hp.n_vocab);
+  } else {
+    w.output = w.token_embd;
+    w.tied_output = true;
+  }
+  for (int l = 0; l < hp.n_layer; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    LayerWeights lw;
+    lw.attn_norm = vector(f, p + "attn_norm.weight", hp.n_embd);
+    lw.wq = matrix(f, p + "attn_q.weight", hp.n_embd, hp.q_dim());
+    lw.wk = matrix(f, p + "attn_k.weight", hp.n_embd, hp.kv_dim());
+    lw.wv = matrix(f, p + "attn_v.weight", hp.n_embd, hp.kv_dim());
+    lw.wo = matrix(f, p + "attn_output.weight", hp.q_dim(), hp.n_embd);
+    lw.ffn_norm = vector(f, p + "ffn_norm.weight", hp.n_embd);
+    lw.w_gate = matrix(f, p + "ffn_gate.weight", hp.n_embd, hp.n_ff);
+    lw.w_up = matrix(f, p + "ffn_up.weight", hp.n_embd, hp.n_ff);
+    lw.w_down = matrix(f, p + "ffn_down.weight", hp.n_ff, hp.n_embd);
+    w.layers.push_back(std::move(lw));
+  }
+  return w;
+}
+
+}  // namespace pagoda::model

@@ -1,0 +1,41 @@
+#pragma once
+// The weights of a decoder, bound by name from a GGUF file and checked
+// against the hyper-parameters. Matrices stay in the mapped file in their
+// stored type; 1-D norm weights are decoded to F32 once.
+#include <string>
+#include <vector>
+
+#include "kernels/tensor_view.h"
+#include "model/hparams.h"
+
+namespace pagoda::gguf {
+class File;
+}
+
+namespace pagoda::model {
+
+struct LayerWeights {
+  std::vector<float> attn_norm;  // [n_embd]
+  kernels::MatrixView wq;        // [q_dim x n_embd]
+  kernels::MatrixView wk;        // [kv_dim x n_embd]
+  kernels::MatrixView wv;        // [kv_dim x n_embd]
+  kernels::MatrixView wo;        // [n_embd x q_dim]
+  std::vector<float> ffn_norm;   // [n_embd]
+  kernels::MatrixView w_gate;    // [n_ff x n_embd]
+  kernels::MatrixView w_up;      // [n_ff x n_embd]
+  kernels::MatrixView w_down;    // [n_embd x n_ff]
+};
+
+struct Weights {
+  kernels::MatrixView token_embd;  // [n_vocab x n_embd]
+  std::vector<float> output_norm;  // [n_embd]
+  kernels::MatrixView output;      // [n_vocab x n_embd]; token_embd when tied
+  bool tied_output = false;
+  std::vector<LayerWeights> layers;
+};
+
+// Sets hp.n_vocab from the embedding. pagoda::Error names a missing tensor
+// or one whose shape or type does not fit.
+Weights bind_weights(const gguf::File& file, HParams& hp);
+
+}  // namespace pagoda::model

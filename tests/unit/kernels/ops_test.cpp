@@ -1,0 +1,144 @@
+// Kernels against straightforward textbook formulations.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/attention.h"
+#include "kernels/matmul.h"
+#include "kernels/ops.h"
+#include "quant/dequantize.h"
+
+namespace pagoda::kernels {
+namespace {
+
+std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(rng);
+  return v;
+}
+
+TEST(Ops, RmsNorm) {
+  const std::vector<float> x = {1, 2, 3, 4};
+  const std::vector<float> w = {1, 1, 2, 0.5};
+  std::vector<float> out(4);
+  rms_norm(x.data(), w.data(), out.data(), 4, 0.0f);
+  const float rms = std::sqrt((1 + 4 + 9 + 16) / 4.0f);
+  EXPECT_NEAR(out[0], 1 / rms, 1e-6);
+  EXPECT_NEAR(out[2], 3 / rms * 2, 1e-6);
+  EXPECT_NEAR(out[3], 4 / rms * 0.5, 1e-6);
+}
+
+TEST(Ops, RopeNormalRotatesAdjacentPairsNeoxRotatesHalves) {
+  RopeParams p;
+  p.head_dim = 4;
+  p.n_rot = 4;
+  p.freq_base = 10000.0f;
+  std::vector<float> x = {1, 0, 1, 0};
+  rope(x.data(), 1, 3, p);
+  // pair 0: theta = 3; pair 1: theta = 3 * 10000^(-1/2) = 0.03
+  EXPECT_NEAR(x[0], std::cos(3.0f), 1e-6);
+  EXPECT_NEAR(x[1], std::sin(3.0f), 1e-6);
+  EXPECT_NEAR(x[2], std::cos(0.03f), 1e-6);
+  EXPECT_NEAR(x[3], std::sin(0.03f), 1e-6);
+
+  p.ordering = RopeOrdering::NeoX;
+  std::vector<float> y = {1, 1, 0, 0};  // pairs (0,2) and (1,3)
+  rope(y.data(), 1, 3, p);
+  EXPECT_NEAR(y[0], std::cos(3.0f), 1e-6);
+  EXPECT_NEAR(y[2], std::sin(3.0f), 1e-6);
+  EXPECT_NEAR(y[1], std::cos(0.03f), 1e-6);
+  EXPECT_NEAR(y[3], std::sin(0.03f), 1e-6);
+}
+
+TEST(Ops, RopePartialRotationLeavesTailAlone) {
+  RopeParams p;
+  p.head_dim = 6;
+  p.n_rot = 2;
+  std::vector<float> x = {1, 0, 5, 6, 7, 8};
+  rope(x.data(), 1, 1, p);
+  EXPECT_NEAR(x[0], std::cos(1.0f), 1e-6);
+  EXPECT_EQ(x[2], 5);
+  EXPECT_EQ(x[5], 8);
+}
+
+TEST(Ops, SiluMulAndSoftmax) {
+  std::vector<float> g = {0.0f, 1.0f, -2.0f};
+  const std::vector<float> u = {3.0f, 2.0f, 1.0f};
+  silu_mul(g.data(), u.data(), 3);
+  EXPECT_NEAR(g[0], 0.0f, 1e-7);
+  EXPECT_NEAR(g[1], 2.0f / (1 + std::exp(-1.0f)), 1e-6);
+  EXPECT_NEAR(g[2], -2.0f / (1 + std::exp(2.0f)), 1e-6);
+  std::vector<float> s = {1000.0f, 1000.0f, -1e30f};
+  softmax(s.data(), 3);
+  EXPECT_NEAR(s[0], 0.5f, 1e-6);
+  EXPECT_NEAR(s[2], 0.0f, 1e-7);
+}
+
+// Two-pass attention with a materialised score row, the textbook way.
+void naive_attention(const float* q, const float* k, const float* v, int64_t n_kv, int64_t stride,
+                     const AttentionShape& s, float* out) {
+  const int group = s.n_head / s.n_head_kv;
+  for (int h = 0; h < s.n_head; ++h) {
+    std::vector<float> scores(static_cast<size_t>(n_kv));
+    const int64_t off = static_cast<int64_t>(h / group) * s.head_dim;
+    for (int64_t p = 0; p < n_kv; ++p) {
+      float d = 0;
+      for (int i = 0; i < s.head_dim; ++i) d += q[h * s.head_dim + i] * k[p * stride + off + i];
+      scores[static_cast<size_t>(p)] = d * s.scale;
+    }
+    softmax(scores.data(), n_kv);
+    for (int i = 0; i < s.head_dim; ++i) {
+      float acc = 0;
+      for (int64_t p = 0; p < n_kv; ++p) acc += scores[static_cast<size_t>(p)] * v[p * stride + off + i];
+      out[h * s.head_dim + i] = acc;
+    }
+  }
+}
+
+TEST(Attention, OnlineSoftmaxMatchesTwoPass) {
+  for (auto [n_head, n_head_kv, hd, n_kv] : std::vector<std::tuple<int, int, int, int>>{
+           {1, 1, 8, 1}, {4, 4, 16, 7}, {8, 2, 8, 33}, {6, 3, 64, 100}}) {
+    const AttentionShape s{n_head, n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
+    const int64_t stride = static_cast<int64_t>(n_head_kv) * hd;
+    const auto q = random_vector(static_cast<size_t>(n_head * hd), 1, 2.0f);
+    const auto k = random_vector(static_cast<size_t>(n_kv * stride), 2, 2.0f);
+    const auto v = random_vector(static_cast<size_t>(n_kv * stride), 3);
+    std::vector<float> got(q.size()), want(q.size());
+    attend(q.data(), k.data(), v.data(), n_kv, stride, s, 0, n_head, got.data());
+    naive_attention(q.data(), k.data(), v.data(), n_kv, stride, s, want.data());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << n_head << "/" << n_kv << " @" << i;
+  }
+}
+
+TEST(Matmul, MatchesNaiveProductForF32AndQ8_0OnOddShapes) {
+  ThreadPool pool(3);
+  for (auto [rows, cols, n_tokens] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+           {1, 32, 1}, {7, 64, 3}, {33, 96, 5}, {130, 256, 2}}) {
+    const auto w = random_vector(static_cast<size_t>(rows * cols), 4);
+    const auto x = random_vector(static_cast<size_t>(n_tokens * cols), 5);
+    for (auto type : {quant::TensorType::F32, quant::TensorType::Q8_0}) {
+      const size_t rb = quant::row_bytes(type, cols);
+      std::vector<uint8_t> data(rb * static_cast<size_t>(rows));
+      for (int64_t r = 0; r < rows; ++r) quant::quantize_row(type, w.data() + r * cols, data.data() + r * rb, cols);
+      MatrixView m{type, data.data(), rows, cols, rb};
+      std::vector<float> y(static_cast<size_t>(rows * n_tokens));
+      matmul(m, x.data(), n_tokens, y.data(), pool);
+      std::vector<float> row(static_cast<size_t>(cols));
+      for (int64_t r = 0; r < rows; ++r) {
+        quant::dequantize_row(type, m.row(r), row.data(), cols);
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          double want = 0;
+          for (int64_t i = 0; i < cols; ++i) want += static_cast<double>(row[static_cast<size_t>(i)]) * x[static_cast<size_t>(t * cols + i)];
+          EXPECT_NEAR(y[static_cast<size_t>(t * rows + r)], want, 1e-4 * std::sqrt(static_cast<double>(cols)));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pagoda::kernels
