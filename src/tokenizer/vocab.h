@@ -1,7 +1,9 @@
 #pragma once
 // A tokenizer vocabulary as GGUF stores it (tokenizer.ggml.* keys).
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -18,6 +20,18 @@ enum class TokenKind : int32_t {
   Undefined = 0, Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5, Byte = 6,
 };
 
+// Whitespace dropped next to a special token when it is split out of the
+// text (llama.cpp's LSTRIP/RSTRIP token attributes). GGUF does not store
+// these; the ecosystem sets them by model name (phi-3), and so does load_vocab.
+enum StripFlags : uint8_t { kStripNone = 0, kStripLeft = 1, kStripRight = 2 };
+
+// Lets `Vocab::index` be searched with a string_view, so the tokenizer's
+// inner loop looks pieces up without building a std::string each time.
+struct PieceHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct Vocab {
   std::string model;                 // tokenizer.ggml.model: "llama" (SPM), "gpt2" (BPE), ...
   std::string pre;                   // tokenizer.ggml.pre, may be empty
@@ -30,18 +44,34 @@ struct Vocab {
   bool add_eos = false;
   bool add_space_prefix = true;
   std::string chat_template;         // tokenizer.chat_template, may be empty
+  std::vector<uint8_t> strip;        // empty or one StripFlags per token
 
-  std::unordered_map<std::string, TokenId> index;  // piece -> id (first id wins)
+  // piece -> id (first id wins; empty pieces are not indexed). Call
+  // build_index() again after editing `tokens`.
+  std::unordered_map<std::string, TokenId, PieceHash, std::equal_to<>> index;
 
   TokenId size() const { return static_cast<TokenId>(tokens.size()); }
   TokenKind kind(TokenId id) const { return kinds[static_cast<size_t>(id)]; }
+  float score(TokenId id) const { return scores.empty() ? 0.0f : scores[static_cast<size_t>(id)]; }
+  uint8_t strip_flags(TokenId id) const { return strip.empty() ? uint8_t{kStripNone} : strip[static_cast<size_t>(id)]; }
+  bool contains(TokenId id) const { return id >= 0 && id < size(); }
+  TokenId find(std::string_view piece) const;  // -1 when absent
   bool is_control(TokenId id) const;   // Control or Unknown: never printed as text
   bool is_end_of_generation(TokenId id) const;  // eos or eot
   void build_index();
+  // pagoda::Error when the per-token arrays disagree in length or a special
+  // id is out of range (for Vocabs built by hand; load_vocab checks too).
+  void validate() const;
 };
 
 // Reads and validates the tokenizer keys; pagoda::Error names a missing or
 // inconsistent key (scores/token_type length != tokens length, ids out of range).
+//
+// Defaults follow llama.cpp: for model "llama" (SPM) bos/eos/unk default to
+// 1/2/0 and add_bos_token and add_space_prefix to true when the keys are
+// absent. An id stored as -1 or 0xFFFFFFFF means "none". When
+// tokenizer.ggml.eot_token_id is absent, the end-of-turn token is found by
+// its text (<|eot_id|>, <|im_end|>, <|end|>, <end_of_turn>, ...).
 Vocab load_vocab(const gguf::File& file);
 
 }  // namespace pagoda::tokenizer

@@ -1,0 +1,277 @@
+#include "tokenizer/spm_tokenizer.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/error.h"
+#include "tokenizer/utf8.h"
+
+namespace pagoda::tokenizer {
+namespace {
+
+constexpr std::string_view kSpaceMark = "\xe2\x96\x81";  // U+2581, SPM's visible space
+
+// C's isspace in the "C" locale, which is what llama.cpp strips with.
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// The byte a "<0xNN>" piece stands for, or -1.
+int parse_byte_piece(std::string_view piece) {
+  if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>') return -1;
+  int hi = hex_digit(piece[3]), lo = hex_digit(piece[4]);
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+// One character (or merged run of characters) of the text being encoded, in
+// a doubly linked list; a symbol merged into its left neighbour has len 0.
+struct Symbol {
+  int32_t prev, next;
+  uint32_t begin, len;
+};
+
+// A candidate merge of two adjacent symbols. `len` is their total length when
+// it was queued: if either side has changed since, the entry is stale.
+struct Bigram {
+  float score;
+  int32_t left, right;
+  uint32_t len;
+};
+
+// Max-heap order: higher score first, then the leftmost pair.
+struct BigramOrder {
+  bool operator()(const Bigram& a, const Bigram& b) const {
+    return a.score < b.score || (a.score == b.score && a.left > b.left);
+  }
+};
+
+}  // namespace
+
+// Buffers reused across the fragments of one encode() call.
+struct SpmTokenizer::Scratch {
+  std::string text;
+  std::vector<Symbol> symbols;
+  std::vector<Bigram> heap;
+};
+
+SpmTokenizer::SpmTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)) {
+  if (vocab_.kinds.empty()) vocab_.kinds.assign(vocab_.tokens.size(), TokenKind::Normal);
+  vocab_.validate();
+  if (vocab_.index.empty()) vocab_.build_index();
+
+  for (TokenId id = 0; id < vocab_.size(); ++id) {
+    TokenKind k = vocab_.kind(id);
+    if ((k == TokenKind::Control || k == TokenKind::UserDefined || k == TokenKind::Unknown) &&
+        !vocab_.tokens[static_cast<size_t>(id)].empty()) {
+      special_tokens_.push_back(id);
+    }
+  }
+  // Longest first, so "<|end|>" cannot be cut out of "<|endoftext|>".
+  std::stable_sort(special_tokens_.begin(), special_tokens_.end(), [this](TokenId a, TokenId b) {
+    return vocab_.tokens[static_cast<size_t>(a)].size() > vocab_.tokens[static_cast<size_t>(b)].size();
+  });
+
+  byte_values_.assign(vocab_.tokens.size(), -1);
+  for (TokenId id = 0; id < vocab_.size(); ++id) {
+    if (vocab_.kind(id) == TokenKind::Byte) {
+      byte_values_[static_cast<size_t>(id)] = static_cast<int16_t>(parse_byte_piece(vocab_.tokens[static_cast<size_t>(id)]));
+    }
+  }
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (int b = 0; b < 256; ++b) {
+    const char piece[] = {'<', '0', 'x', kHex[b >> 4], kHex[b & 15], '>'};
+    TokenId id = vocab_.find(std::string_view(piece, sizeof piece));
+    // Like llama.cpp, a vocab without byte tokens may still hold the raw byte.
+    if (id < 0) id = vocab_.find(std::string(1, static_cast<char>(b)));
+    byte_tokens_[static_cast<size_t>(b)] = id;
+  }
+}
+
+std::vector<SpmTokenizer::Fragment> SpmTokenizer::split_special(std::string_view text, bool parse_special) const {
+  std::vector<Fragment> fragments;
+  if (text.empty()) return fragments;
+  fragments.push_back({-1, 0, text.size()});
+  std::vector<Fragment> next;
+  for (TokenId id : special_tokens_) {
+    // User-defined tokens are split out even as plain text, as Hugging Face
+    // tokenizers (and llama.cpp) do; control tokens need parse_special.
+    if (!parse_special && vocab_.kind(id) != TokenKind::UserDefined) continue;
+    const std::string& piece = vocab_.tokens[static_cast<size_t>(id)];
+    if (text.find(piece) == std::string_view::npos) continue;
+    const uint8_t strip = vocab_.strip_flags(id);
+    next.clear();
+    for (const Fragment& f : fragments) {
+      if (f.token >= 0) {
+        next.push_back(f);
+        continue;
+      }
+      size_t begin = f.begin;
+      const size_t end = f.begin + f.length;
+      for (;;) {
+        const size_t match = text.substr(0, end).find(piece, begin);
+        if (match == std::string_view::npos) break;
+        size_t left_end = match;
+        if (strip & kStripLeft) {
+          while (left_end > begin && is_space(text[left_end - 1])) --left_end;
+        }
+        if (left_end > begin) next.push_back({-1, begin, left_end - begin});
+        next.push_back({id, match, piece.size()});
+        begin = match + piece.size();
+        if (strip & kStripRight) {
+          while (begin < end && is_space(text[begin])) ++begin;
+        }
+      }
+      if (begin < end) next.push_back({-1, begin, end - begin});
+    }
+    fragments.swap(next);
+  }
+  return fragments;
+}
+
+std::vector<TokenId> SpmTokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
+  std::vector<TokenId> out;
+  out.reserve(text.size() / 3 + 2);
+  if (add_special && vocab_.add_bos) out.push_back(vocab_.bos);
+
+  Scratch scratch;
+  // The space prefix goes on the first text fragment and on any that follows
+  // a special token: SentencePiece would have seen each as a new "sentence".
+  bool after_special = true;
+  for (const Fragment& f : split_special(text, parse_special)) {
+    if (f.token >= 0) {
+      out.push_back(f.token);
+      after_special = true;
+    } else {
+      encode_text(text.substr(f.begin, f.length), vocab_.add_space_prefix && after_special, scratch, out);
+      after_special = false;
+    }
+  }
+
+  if (add_special && vocab_.add_eos) out.push_back(vocab_.eos);
+  return out;
+}
+
+void SpmTokenizer::encode_text(std::string_view text, bool add_prefix, Scratch& scratch,
+                               std::vector<TokenId>& out) const {
+  std::string& s = scratch.text;
+  s.clear();
+  if (add_prefix) s.append(kSpaceMark);
+  for (char c : text) {
+    if (c == ' ') {
+      s.append(kSpaceMark);
+    } else {
+      s.push_back(c);
+    }
+  }
+  if (s.empty()) return;
+  if (s.size() > UINT32_MAX / 2) fail("text to tokenize is too long: ", s.size(), " bytes");
+
+  std::vector<Symbol>& symbols = scratch.symbols;
+  symbols.clear();
+  for (size_t offset = 0; offset < s.size();) {
+    const size_t len = std::min(utf8_char_length(static_cast<uint8_t>(s[offset])), s.size() - offset);
+    const auto index = static_cast<int32_t>(symbols.size());
+    symbols.push_back({index - 1, index + 1, static_cast<uint32_t>(offset), static_cast<uint32_t>(len)});
+    offset += len;
+  }
+  symbols.back().next = -1;
+
+  std::vector<Bigram>& heap = scratch.heap;
+  heap.clear();
+  // Queues the merge of two adjacent symbols if it forms a vocab piece.
+  auto push_pair = [&](int32_t left, int32_t right) {
+    if (left < 0 || right < 0) return;
+    const Symbol& l = symbols[static_cast<size_t>(left)];
+    const uint32_t len = l.len + symbols[static_cast<size_t>(right)].len;
+    const TokenId id = vocab_.find(std::string_view(s.data() + l.begin, len));
+    if (id < 0) return;
+    heap.push_back({vocab_.score(id), left, right, len});
+    std::push_heap(heap.begin(), heap.end(), BigramOrder{});
+  };
+  for (size_t i = 1; i < symbols.size(); ++i) push_pair(static_cast<int32_t>(i - 1), static_cast<int32_t>(i));
+
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), BigramOrder{});
+    const Bigram bigram = heap.back();
+    heap.pop_back();
+    Symbol& left = symbols[static_cast<size_t>(bigram.left)];
+    Symbol& right = symbols[static_cast<size_t>(bigram.right)];
+    if (left.len == 0 || right.len == 0 || left.len + right.len != bigram.len) continue;  // stale
+    left.len += right.len;
+    right.len = 0;
+    left.next = right.next;
+    if (right.next >= 0) symbols[static_cast<size_t>(right.next)].prev = bigram.left;
+    push_pair(left.prev, bigram.left);
+    push_pair(bigram.left, left.next);
+  }
+
+  // Symbol 0 is never merged away (it is nobody's right neighbour).
+  for (int32_t i = 0; i != -1; i = symbols[static_cast<size_t>(i)].next) {
+    const Symbol& sym = symbols[static_cast<size_t>(i)];
+    const std::string_view piece(s.data() + sym.begin, sym.len);
+    const TokenId id = vocab_.find(piece);
+    if (id >= 0) {
+      out.push_back(id);
+    } else {
+      append_bytes(piece, out);
+    }
+  }
+}
+
+void SpmTokenizer::append_bytes(std::string_view piece, std::vector<TokenId>& out) const {
+  for (char c : piece) {
+    if (byte_tokens_[static_cast<uint8_t>(c)] < 0) {
+      // No byte fallback: the whole character becomes one unknown token,
+      // as in SentencePiece without byte_fallback.
+      if (vocab_.unk < 0) {
+        fail("cannot encode byte 0x", std::hex, static_cast<int>(static_cast<uint8_t>(c)),
+             ": the vocabulary has no byte token for it and no unknown token");
+      }
+      out.push_back(vocab_.unk);
+      return;
+    }
+  }
+  for (char c : piece) out.push_back(byte_tokens_[static_cast<uint8_t>(c)]);
+}
+
+std::string SpmTokenizer::token_to_piece(TokenId id, bool render_special) const {
+  if (!vocab_.contains(id)) fail("token id ", id, " is out of range [0, ", vocab_.size(), ")");
+  const std::string& text = vocab_.tokens[static_cast<size_t>(id)];
+  switch (vocab_.kind(id)) {
+    case TokenKind::Control:
+    case TokenKind::Unknown:
+      return render_special ? text : std::string();
+    case TokenKind::UserDefined:
+      return text;  // verbatim: user-defined pieces do not use the space mark
+    case TokenKind::Normal: {
+      std::string piece;
+      piece.reserve(text.size());
+      for (size_t pos = 0; pos < text.size();) {
+        if (text.compare(pos, kSpaceMark.size(), kSpaceMark) == 0) {
+          piece.push_back(' ');
+          pos += kSpaceMark.size();
+        } else {
+          piece.push_back(text[pos++]);
+        }
+      }
+      return piece;
+    }
+    case TokenKind::Byte: {
+      const int16_t byte = byte_values_[static_cast<size_t>(id)];
+      return byte >= 0 ? std::string(1, static_cast<char>(byte)) : text;
+    }
+    case TokenKind::Undefined:
+    case TokenKind::Unused:
+      break;
+  }
+  return std::string();  // llama.cpp prints nothing for undefined and unused tokens
+}
+
+}  // namespace pagoda::tokenizer

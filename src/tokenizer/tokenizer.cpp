@@ -1,0 +1,54 @@
+#include "tokenizer/tokenizer.h"
+
+#include "core/error.h"
+#include "tokenizer/spm_tokenizer.h"
+#include "tokenizer/utf8.h"
+
+namespace pagoda::tokenizer {
+
+// SPM puts a space in front of the text (add_space_prefix), so the first
+// piece that prints anything loses one leading space again: this makes
+// decode(encode(s)) == s with or without the BOS token. llama.cpp strips the
+// space of the first token only, so with a BOS that it is told to keep it
+// returns " s"; with render_special the BOS prints "<s>" and, as in
+// llama.cpp, the space after it stays. The bytes are returned as they are
+// (a cut-off multi-byte character stays cut); StreamDecoder cleans them up.
+std::string Tokenizer::decode(std::span<const TokenId> ids, bool render_special) const {
+  std::string text;
+  bool strip_space = vocab_.add_space_prefix;
+  for (TokenId id : ids) {
+    std::string piece = token_to_piece(id, render_special);
+    if (piece.empty()) continue;
+    const size_t skip = strip_space && piece.front() == ' ' ? 1 : 0;
+    strip_space = false;
+    text.append(piece, skip);
+  }
+  return text;
+}
+
+std::unique_ptr<Tokenizer> make_tokenizer(Vocab vocab) {
+  if (vocab.model == "llama") return std::make_unique<SpmTokenizer>(std::move(vocab));
+  if (vocab.model == "gpt2") fail("tokenizer model 'gpt2' (byte-level BPE) is not supported yet");
+  if (vocab.model.empty()) fail("the vocabulary names no tokenizer model (tokenizer.ggml.model)");
+  fail("tokenizer model '", vocab.model, "' is not supported (supported: 'llama', SentencePiece)");
+}
+
+// Pieces are appended to `pending_`; what forms whole characters goes out,
+// a trailing partial character waits for the next token. Bytes that can
+// never become valid go out as U+FFFD at once rather than blocking the stream.
+std::string StreamDecoder::push(TokenId id) {
+  pending_ += tokenizer_.token_to_piece(id);
+  std::string out;
+  const size_t used = append_valid_utf8(pending_, /*at_end=*/false, out);
+  pending_.erase(0, used);
+  return out;
+}
+
+std::string StreamDecoder::flush() {
+  std::string out;
+  append_valid_utf8(pending_, /*at_end=*/true, out);
+  pending_.clear();
+  return out;
+}
+
+}  // namespace pagoda::tokenizer

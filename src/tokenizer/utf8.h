@@ -1,0 +1,27 @@
+#pragma once
+// The little UTF-8 handling the tokenizers need.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pagoda::tokenizer {
+
+// Bytes in the character that starts with `lead`, judged by its high nibble
+// only, as llama.cpp splits SPM input: a stray continuation byte counts as
+// one character, F8..FF as four. Callers clamp to the bytes left.
+inline size_t utf8_char_length(uint8_t lead) {
+  static constexpr uint8_t kByHighNibble[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+  return kByHighNibble[lead >> 4];
+}
+
+inline constexpr std::string_view kReplacementChar = "\xef\xbf\xbd";  // U+FFFD
+
+// Appends a prefix of `bytes` to `out` as valid UTF-8, each maximal
+// ill-formed subsequence replaced by one U+FFFD (the Unicode "substitution
+// of maximal subparts" practice), and returns how many bytes it used: all of
+// them when `at_end`; otherwise it stops before a trailing sequence that is
+// incomplete but could still become a valid character.
+size_t append_valid_utf8(std::string_view bytes, bool at_end, std::string& out);
+
+}  // namespace pagoda::tokenizer

@@ -1,0 +1,139 @@
+// llama.cpp's tokenizer test vectors (tests/test-tokenizer-0) for the SPM
+// vocabularies in shared/peer-tests/llama.cpp-vocab: encode with
+// add_special=false, parse_special=false must give exactly the stored ids.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gguf/file.h"
+#include "shared_data.h"
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/vocab.h"
+
+namespace pagoda::tokenizer {
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Splits X.gguf.inp the way test-tokenizer-0 does: each case ends with the
+// separator, and the text after the last one (empty) is not a case.
+std::vector<std::string> read_inputs(const std::filesystem::path& path) {
+  const std::string raw = read_file(path);
+  const std::string sep = "\n__ggml_vocab_test__\n";
+  std::vector<std::string> cases;
+  size_t pos = 0;
+  while (pos < raw.size()) {
+    size_t next = raw.find(sep, pos);
+    if (next == std::string::npos) {
+      cases.push_back(raw.substr(pos));
+      break;
+    }
+    cases.push_back(raw.substr(pos, next - pos));
+    pos = next + sep.size();
+  }
+  return cases;
+}
+
+std::vector<std::vector<TokenId>> read_outputs(const std::filesystem::path& path) {
+  std::vector<std::vector<TokenId>> out;
+  std::istringstream lines(read_file(path));
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream ids(line);
+    std::vector<TokenId> row;
+    for (TokenId id; ids >> id;) row.push_back(id);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::string ids_to_string(const std::vector<TokenId>& ids) {
+  std::string s;
+  for (TokenId id : ids) s += " " + std::to_string(id);
+  return s;
+}
+
+class PeerVectors : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PeerVectors, EncodeMatchesLlamaCpp) {
+  const std::string name = GetParam();
+  PAGODA_REQUIRE_SHARED(gguf_path, "peer-tests/llama.cpp-vocab/" + name);
+  const std::filesystem::path inp = gguf_path.string() + ".inp", outp = gguf_path.string() + ".out";
+  ASSERT_TRUE(std::filesystem::exists(inp) && std::filesystem::exists(outp));
+
+  const gguf::File file = gguf::File::open(gguf_path.string());
+  const std::unique_ptr<Tokenizer> tok = make_tokenizer(load_vocab(file));
+  const std::vector<std::string> inputs = read_inputs(inp);
+  const std::vector<std::vector<TokenId>> expected = read_outputs(outp);
+  ASSERT_EQ(inputs.size(), 46u);
+  ASSERT_EQ(inputs.size(), expected.size());
+
+  size_t passed = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::vector<TokenId> got = tok->encode(inputs[i], /*add_special=*/false, /*parse_special=*/false);
+    if (got == expected[i]) {
+      ++passed;
+    } else {
+      ADD_FAILURE() << name << " case " << i << " '" << inputs[i] << "'\n  want:" << ids_to_string(expected[i])
+                    << "\n  got: " << ids_to_string(got);
+    }
+  }
+  EXPECT_EQ(passed, inputs.size()) << name;
+  std::cout << "[ vectors  ] " << name << ": " << passed << "/" << inputs.size() << " passed\n";
+}
+
+// SPM in llama.cpp does no normalization, so every case decodes back to its
+// input (the space prefix is stripped again by decode).
+TEST_P(PeerVectors, DecodeRoundTrips) {
+  const std::string name = GetParam();
+  PAGODA_REQUIRE_SHARED(gguf_path, "peer-tests/llama.cpp-vocab/" + name);
+  const gguf::File file = gguf::File::open(gguf_path.string());
+  const std::unique_ptr<Tokenizer> tok = make_tokenizer(load_vocab(file));
+  const std::vector<std::string> inputs = read_inputs(gguf_path.string() + ".inp");
+  ASSERT_FALSE(inputs.empty());
+  for (const std::string& text : inputs) {
+    EXPECT_EQ(tok->decode(tok->encode(text, false, false)), text);
+    EXPECT_EQ(tok->decode(tok->encode(text, true, false)), text);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Spm, PeerVectors,
+                         ::testing::Values("ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf"),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           s = s.substr(11, s.size() - 16);  // "ggml-vocab-" ... ".gguf"
+                           for (char& c : s) {
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return s;
+                         });
+
+// Baichuan's vocab has no upstream vectors; it must still load and round-trip
+// the llama-spm inputs.
+TEST(PeerVocab, BaichuanLoadsAndRoundTrips) {
+  PAGODA_REQUIRE_SHARED(gguf_path, "peer-tests/llama.cpp-vocab/ggml-vocab-baichuan.gguf");
+  PAGODA_REQUIRE_SHARED(inp, "peer-tests/llama.cpp-vocab/ggml-vocab-llama-spm.gguf.inp");
+  const gguf::File file = gguf::File::open(gguf_path.string());
+  const Vocab vocab = load_vocab(file);
+  EXPECT_EQ(vocab.size(), 64000);
+  EXPECT_EQ(vocab.model, "llama");
+  EXPECT_TRUE(vocab.add_bos);  // key absent: SPM default
+  EXPECT_EQ(vocab.bos, 1);
+  EXPECT_EQ(vocab.eos, 2);
+  const std::unique_ptr<Tokenizer> tok = make_tokenizer(vocab);
+  for (const std::string& text : read_inputs(inp)) {
+    EXPECT_EQ(tok->decode(tok->encode(text, true, false)), text);
+  }
+}
+
+}  // namespace
+}  // namespace pagoda::tokenizer
