@@ -4,6 +4,7 @@
 // pagoda::Error with one clear message naming the problem; after that,
 // tensor data pointers are known to lie inside the mapping.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,6 +19,12 @@
 namespace pagoda::gguf {
 
 constexpr uint32_t kDefaultAlignment = 32;
+
+// Lets the name indexes below be searched with a string_view (no copy).
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 struct TensorInfo {
   std::string name;
@@ -71,9 +78,9 @@ class File {
   uint32_t alignment_ = kDefaultAlignment;
   uint64_t data_offset_ = 0;
   std::vector<std::pair<std::string, Value>> metadata_;
-  std::unordered_map<std::string, size_t> metadata_index_;
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> metadata_index_;
   std::vector<TensorInfo> tensors_;
-  std::unordered_map<std::string, size_t> tensor_index_;
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> tensor_index_;
   friend class Parser;
 };
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct Array {
   ValueType element_type = ValueType::UINT8;
   std::vector<Value> items;
 };
+bool operator==(const Array& a, const Array& b);
 
 class Value {
  public:
@@ -57,11 +59,20 @@ class Value {
   const std::string& as_string() const;
   const Array& as_array() const;
 
+  // Same type and same contents (floats compare by value, so NaN != NaN).
+  friend bool operator==(const Value& a, const Value& b) {
+    return a.type_ == b.type_ && a.storage_ == b.storage_;
+  }
+
  private:
   using Storage = std::variant<std::monostate, uint64_t, int64_t, double, bool, std::string, Array>;
-  Value(ValueType type, Storage storage) : type_(type), storage_(std::move(storage)) {}
+  // Builds the alternative in place: moving a whole Storage temporary trips
+  // GCC 12's -Wmaybe-uninitialized under -O2 with sanitizers.
+  template <typename T>
+  Value(ValueType type, T v) : type_(type), storage_(std::in_place_type<T>, std::move(v)) {}
+  // A default Value is u8(0), so every Value is well formed.
   ValueType type_ = ValueType::UINT8;
-  Storage storage_;
+  Storage storage_{uint64_t{0}};
 };
 
 }  // namespace pagoda::gguf

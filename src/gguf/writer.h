@@ -1,8 +1,11 @@
 #pragma once
 // Writes GGUF v3 files: metadata in insertion order, tensors aligned to
 // general.alignment (default 32).
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "gguf/value.h"
@@ -30,8 +33,11 @@ class Writer {
     std::vector<uint8_t> data;
   };
   uint32_t alignment() const;
+  // Produces the image in order through `put` (into memory or a file).
+  void emit(const std::function<void(const void*, size_t)>& put) const;
   std::vector<std::pair<std::string, Value>> metadata_;
   std::vector<PendingTensor> tensors_;
+  std::unordered_set<std::string> tensor_names_;
 };
 
 }  // namespace pagoda::gguf
