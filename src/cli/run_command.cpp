@@ -109,7 +109,7 @@ int run_command(const std::vector<std::string>& argv) {
   text += rest;
 
   if (json) {
-    nlohmann::json out;
+    nlohmann::ordered_json out;
     out["prompt_tokens"] = prompt_ids;
     out["tokens"] = generated;
     out["text"] = text;
