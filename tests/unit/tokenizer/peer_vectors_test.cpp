@@ -117,6 +117,33 @@ INSTANTIATE_TEST_SUITE_P(Spm, PeerVectors,
                            return s;
                          });
 
+// parse_special on the real vocabularies. Expected ids follow llama.cpp's
+// rules: special texts are split out, the text after each gets the space
+// prefix, and (phi-3 only, by general.name) whitespace after a special token
+// other than <s>, <unk>, <|endoftext|> is dropped.
+TEST(PeerVocab, ParseSpecial) {
+  PAGODA_REQUIRE_SHARED(spm_path, "peer-tests/llama.cpp-vocab/ggml-vocab-llama-spm.gguf");
+  PAGODA_REQUIRE_SHARED(phi3_path, "peer-tests/llama.cpp-vocab/ggml-vocab-phi-3.gguf");
+  const auto spm = make_tokenizer(load_vocab(gguf::File::open(spm_path.string())));
+  using Ids = std::vector<TokenId>;
+  EXPECT_EQ(spm->encode("<s>Hello</s>", false, true), (Ids{1, 15043, 2}));
+  EXPECT_EQ(spm->encode("Hello</s>", true, true), (Ids{1, 15043, 2}));
+  EXPECT_EQ(spm->encode("Hello world", true, true), (Ids{1, 15043, 3186}));
+  // Without parse_special "<s>" is plain text.
+  EXPECT_NE(spm->encode("<s>Hello", false, false).front(), 1);
+
+  const auto phi3 = make_tokenizer(load_vocab(gguf::File::open(phi3_path.string())));
+  EXPECT_EQ(phi3->vocab().eos, 32000);
+  EXPECT_EQ(phi3->vocab().eot, 32007);  // <|end|>, found by its text
+  EXPECT_TRUE(phi3->vocab().is_end_of_generation(32007));
+  EXPECT_EQ(phi3->encode("<|user|>\nHello<|end|>\n<|assistant|>", true, true),
+            (Ids{1, 32010, 15043, 32007, 32001}));
+  // "</s>" is user-defined in phi-3, so it is split out even as plain text.
+  EXPECT_EQ(phi3->encode("Hello</s>", false, false), (Ids{15043, 2}));
+  EXPECT_EQ(phi3->decode(Ids{1, 32010, 15043, 32007}), "Hello");
+  EXPECT_EQ(phi3->decode(Ids{1, 32010, 15043, 32007}, true), "<s><|user|> Hello<|end|>");
+}
+
 // Baichuan's vocab has no upstream vectors; it must still load and round-trip
 // the llama-spm inputs.
 TEST(PeerVocab, BaichuanLoadsAndRoundTrips) {

@@ -1,0 +1,82 @@
+// make_tokenizer and the shared decode() rules.
+#include "tokenizer/tokenizer.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "test_vocab.h"
+
+namespace pagoda::tokenizer {
+namespace {
+
+using namespace testing;  // NOLINT: the test vocab helpers
+using Ids = std::vector<TokenId>;
+
+const std::string kMark = "\xe2\x96\x81";
+
+std::string error_of(Vocab v) {
+  try {
+    make_tokenizer(std::move(v));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(MakeTokenizer, PicksSpmForLlama) {
+  auto tok = make_tokenizer(make_vocab({{"a", -1}}));
+  ASSERT_NE(tok, nullptr);
+  EXPECT_EQ(tok->vocab().model, "llama");
+  EXPECT_EQ(tok->encode("a", true, false), (Ids{kBos, byte_id(0xE2), byte_id(0x96), byte_id(0x81), kFirstPiece}));
+}
+
+TEST(MakeTokenizer, NamesUnsupportedModels) {
+  Vocab v = make_vocab({});
+  v.model = "gpt2";
+  EXPECT_EQ(error_of(v), "tokenizer model 'gpt2' (byte-level BPE) is not supported yet");
+  v.model = "bert";
+  EXPECT_NE(error_of(v).find("'bert'"), std::string::npos);
+  v.model = "";
+  EXPECT_NE(error_of(v).find("tokenizer.ggml.model"), std::string::npos);
+}
+
+class DecodeTest : public ::testing::Test {
+ protected:
+  DecodeTest()
+      : tok_(make_tokenizer(make_vocab({{kMark + "Hello", -1}, {kMark + "world", -1}, {kMark, -2}, {"!", -1}}))) {}
+  std::unique_ptr<Tokenizer> tok_;
+  const TokenId hello_ = kFirstPiece, world_ = hello_ + 1, space_ = hello_ + 2, bang_ = hello_ + 3;
+};
+
+TEST_F(DecodeTest, StripsTheSpacePrefixOnce) {
+  EXPECT_EQ(tok_->decode(Ids{hello_, world_, bang_}), "Hello world!");
+  EXPECT_EQ(tok_->decode(Ids{space_, hello_}), " Hello");
+  EXPECT_EQ(tok_->decode(Ids{}), "");
+}
+
+TEST_F(DecodeTest, ControlTokensAreSkippedUnlessRendered) {
+  EXPECT_EQ(tok_->decode(Ids{kBos, hello_, kEos}), "Hello");
+  // Rendered, the BOS is the first piece, so the space after it stays (as in llama.cpp).
+  EXPECT_EQ(tok_->decode(Ids{kBos, hello_, kEos}, /*render_special=*/true), "<s> Hello</s>");
+}
+
+TEST_F(DecodeTest, RoundTripsEncode) {
+  for (const std::string text : {"Hello world!", " Hello", "  Hello  world", "", " ", "\n Hello\n",
+                                 "caf\xc3\xa9 \xf0\x9f\xa6\x99"}) {
+    EXPECT_EQ(tok_->decode(tok_->encode(text, false, false)), text);
+    EXPECT_EQ(tok_->decode(tok_->encode(text, true, false)), text);
+  }
+}
+
+TEST_F(DecodeTest, ByteTokensConcatenateIntoCharacters) {
+  EXPECT_EQ(tok_->decode(Ids{hello_, byte_id(0xC3), byte_id(0xA9)}), "Hello\xc3\xa9");
+}
+
+TEST(Decode, KeepsTheSpaceWithoutAddSpacePrefix) {
+  Vocab v = make_vocab({{kMark + "a", -1}});
+  v.add_space_prefix = false;
+  EXPECT_EQ(make_tokenizer(v)->decode(Ids{kFirstPiece}), " a");
+}
+
+}  // namespace
+}  // namespace pagoda::tokenizer
