@@ -8,9 +8,9 @@ namespace pagoda::tokenizer {
 
 // SPM puts a space in front of the text (add_space_prefix), so the first
 // piece that prints anything loses one leading space again: this makes
-// decode(encode(s)) == s with or without the BOS token. llama.cpp strips the
-// space of the first token only, so with a BOS that it is told to keep it
-// returns " s"; with render_special the BOS prints "<s>" and, as in
+// decode(encode(s)) == s with or without the BOS token. (llama.cpp strips
+// the space only when the first token is not a BOS, so it gives " s" for
+// [BOS, ...].) With render_special the BOS prints "<s>" and, as in
 // llama.cpp, the space after it stays. The bytes are returned as they are
 // (a cut-off multi-byte character stays cut); StreamDecoder cleans them up.
 std::string Tokenizer::decode(std::span<const TokenId> ids, bool render_special) const {

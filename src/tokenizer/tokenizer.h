@@ -20,6 +20,9 @@ class Tokenizer {
   // The raw bytes of one token: SPM's U+2581 becomes a space, <0xNN> byte
   // tokens become that byte, control tokens give "" unless render_special.
   virtual std::string token_to_piece(TokenId id, bool render_special = false) const = 0;
+  // The pieces concatenated as raw bytes. With add_space_prefix the first
+  // piece that prints anything loses one leading space (the one encode
+  // added), so decode(encode(s, add_special, false)) == s for SPM text.
   std::string decode(std::span<const TokenId> ids, bool render_special = false) const;
   const Vocab& vocab() const { return vocab_; }
 
@@ -32,7 +35,9 @@ class Tokenizer {
 std::unique_ptr<Tokenizer> make_tokenizer(Vocab vocab);
 
 // Streams token pieces as text that is always whole UTF-8: bytes of a
-// character split across tokens are held back until it completes.
+// character split across tokens are held back until it completes; bytes
+// that can never form a character come out as U+FFFD. Meant for generated
+// continuations: control tokens print nothing and no space is stripped.
 class StreamDecoder {
  public:
   explicit StreamDecoder(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
