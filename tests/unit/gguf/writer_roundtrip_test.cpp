@@ -18,71 +18,10 @@ namespace pagoda::gguf {
 namespace {
 
 using quant::TensorType;
+using testing::all_kinds_of_metadata;
+using testing::make_writer;
 using testing::pattern;
-
-struct ExpectedTensor {
-  std::string name;
-  TensorType type;
-  std::vector<int64_t> dims;
-  std::vector<uint8_t> data;
-};
-
-std::vector<std::pair<std::string, Value>> all_kinds_of_metadata() {
-  // Eight levels of arrays: the deepest the reader accepts.
-  Value deep = Value::u8(7);
-  for (int i = 0; i < 8; ++i) deep = Value::array(deep.type(), {deep});
-  return {
-      {"u8", Value::u8(255)},
-      {"i8", Value::i8(-128)},
-      {"u16", Value::u16(65535)},
-      {"i16", Value::i16(-32768)},
-      {"u32", Value::u32(std::numeric_limits<uint32_t>::max())},
-      {"i32", Value::i32(std::numeric_limits<int32_t>::min())},
-      {"u64", Value::u64(std::numeric_limits<uint64_t>::max())},
-      {"i64", Value::i64(std::numeric_limits<int64_t>::min())},
-      {"f32", Value::f32(3.5f)},
-      {"f32.inf", Value::f32(-std::numeric_limits<float>::infinity())},
-      {"f64", Value::f64(-1e300)},
-      {"bool.true", Value::boolean(true)},
-      {"bool.false", Value::boolean(false)},
-      {"string", Value::string("h\xc3\xa9llo \"world\"\n")},
-      {"string.empty", Value::string("")},
-      {"array.strings", Value::string_array({"<s>", "</s>", "", "tok"})},
-      {"array.f32", Value::f32_array({0.0f, -1.25f, 1e-30f})},
-      {"array.i32", Value::i32_array({-1, 0, 1, 1 << 30})},
-      {"array.u8", Value::array(ValueType::UINT8, {Value::u8(0), Value::u8(255)})},
-      {"array.bool", Value::array(ValueType::BOOL, {Value::boolean(false), Value::boolean(true)})},
-      {"array.u64", Value::array(ValueType::UINT64, {Value::u64(1), Value::u64(uint64_t{1} << 63)})},
-      {"array.f64", Value::array(ValueType::FLOAT64, {Value::f64(0.1)})},
-      {"array.empty.u32", Value::array(ValueType::UINT32, {})},
-      {"array.empty.string", Value::string_array({})},
-      {"array.empty.array", Value::array(ValueType::ARRAY, {})},
-      {"array.of.arrays.of.strings",
-       Value::array(ValueType::ARRAY,
-                    {Value::string_array({"a", "bc"}), Value::string_array({}), Value::string_array({"d"})})},
-      {"array.deep", deep},
-  };
-}
-
-std::vector<ExpectedTensor> several_tensors() {
-  return {
-      {"f32.matrix", TensorType::F32, {8, 3}, pattern(8 * 3 * 4, 1)},
-      {"f16.vector", TensorType::F16, {16}, pattern(16 * 2, 2)},
-      {"q4_0.matrix", TensorType::Q4_0, {64, 2}, pattern(2 * 2 * 18, 3)},
-      {"q8_0.vector", TensorType::Q8_0, {32}, pattern(34, 4)},
-      {"q4_k.matrix", TensorType::Q4_K, {256, 2, 1}, pattern(2 * 144, 5)},
-      {"empty", TensorType::F32, {0}, {}},
-      {"f32.4d", TensorType::F32, {2, 1, 3, 2}, pattern(12 * 4, 6)},
-  };
-}
-
-Writer make_writer(uint32_t alignment) {
-  Writer w;
-  for (auto& [k, v] : all_kinds_of_metadata()) w.set(k, v);
-  if (alignment != kDefaultAlignment) w.set("general.alignment", Value::u32(alignment));
-  for (auto& t : several_tensors()) w.add_tensor(t.name, t.type, t.dims, t.data);
-  return w;
-}
+using testing::several_tensors;
 
 void expect_contents(const File& f, uint32_t alignment) {
   EXPECT_EQ(f.version(), 3u);
@@ -152,6 +91,30 @@ TEST(RoundTripTest, MovedFileKeepsDataPointers) {
   File moved = std::move(f);
   EXPECT_EQ(moved.tensors()[0].data, data);
   EXPECT_EQ(moved.tensors()[0].data[0], several_tensors()[0].data[0]);
+}
+
+TEST(RoundTripTest, VocabularySizedArrays) {
+  // The shape of a real tokenizer: ~150k tokens with scores and types.
+  constexpr int kTokens = 150000;
+  std::vector<std::string> tokens;
+  std::vector<float> scores;
+  std::vector<int32_t> types;
+  for (int i = 0; i < kTokens; ++i) {
+    tokens.push_back("tok" + std::to_string(i));
+    scores.push_back(-static_cast<float>(i));
+    types.push_back(i % 6);
+  }
+  Writer w;
+  w.set("tokenizer.ggml.tokens", Value::string_array(tokens));
+  w.set("tokenizer.ggml.scores", Value::f32_array(scores));
+  w.set("tokenizer.ggml.token_type", Value::i32_array(types));
+  const File f = File::parse(w.to_bytes());
+  const Array* got = f.get_array("tokenizer.ggml.tokens");
+  ASSERT_NE(got, nullptr);
+  ASSERT_EQ(got->items.size(), static_cast<size_t>(kTokens));
+  EXPECT_EQ(got->items[kTokens - 1].as_string(), "tok149999");
+  EXPECT_EQ(f.get_array("tokenizer.ggml.scores")->items[7].as_float(), -7.0);
+  EXPECT_EQ(f.get_array("tokenizer.ggml.token_type")->items[7].as_int(), 1);
 }
 
 TEST(RoundTripTest, EmptyWriter) {
