@@ -4,13 +4,23 @@
 // Y [n_tokens x rows]. Work is split over output rows, so each weight row is
 // read once per call whatever the batch size.
 #include <cstdint>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "kernels/tensor_view.h"
 
 namespace pagoda::kernels {
 
+// The instruction-set paths of the CPU kernels, best last. Reference is the
+// scalar ground truth (dequantize a row, float dot) and runs everywhere.
+enum class CpuPath { Reference, Avx2, Avx512 };
+
+CpuPath best_cpu_path();                      // for this CPU (PAGODA_CPU_PATH=reference|avx2|avx512 caps it)
+std::vector<CpuPath> supported_cpu_paths();   // every path this CPU can run
+const char* cpu_path_name(CpuPath path);
+
 void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
+void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool, CpuPath path);
 
 // Copies row `index` of W into dst[0..cols) as F32 (embedding look-up).
 void get_row(const MatrixView& w, int64_t index, float* dst);

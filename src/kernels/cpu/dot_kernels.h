@@ -1,0 +1,65 @@
+#pragma once
+// Internal to kernels/cpu: the per-type dot-product kernels behind matmul,
+// one table per instruction set, and the activation formats they consume.
+// NOTE: per-ISA files are compiled with their own -m flags; they must not
+// define inline functions or templates visible to other files (the linker
+// could pick an AVX-512 copy for a caller on an AVX2 machine), so everything
+// in them lives in an anonymous namespace except the table getter.
+#include <cstddef>
+#include <cstdint>
+
+#include "quant/tensor_type.h"
+
+namespace pagoda::kernels::cpu {
+
+// Activations are quantized once per matmul into these Pagoda-internal
+// blocks (never stored in files). `sum` lets weights with an offset (Q4_0's
+// -8, Q4_1's min) fold it in with one multiply per block.
+struct ActBlockQ8 {
+  float d;       // scale: x ~= d * qs
+  float sum;     // d * sum(qs)
+  int8_t qs[32];
+};
+
+struct ActBlockQ8K {
+  float d;
+  int16_t bsums[16];  // sums of qs over groups of 16
+  int8_t qs[256];
+};
+
+static_assert(sizeof(ActBlockQ8) == 40);
+static_assert(sizeof(ActBlockQ8K) == 292);
+
+enum class ActFormat { F32, Q8, Q8K };
+
+size_t act_row_bytes(ActFormat format, int64_t n);
+
+// out[j] = <weight row w, activation row j> for j < n_act <= kMaxDotColumns;
+// activation row j starts at act + j * act_stride bytes. n is the row length
+// in elements (a multiple of the weight type's block size).
+using DotFn = void (*)(int64_t n, const void* w, const void* act, size_t act_stride, int n_act, float* out);
+using QuantizeActFn = void (*)(const float* x, void* out, int64_t n);
+
+constexpr int kMaxDotColumns = 4;
+
+struct DotKernel {
+  ActFormat format;
+  DotFn dot;
+};
+
+struct IsaKernels {
+  const char* name;
+  QuantizeActFn quantize_q8;   // F32 -> ActBlockQ8 blocks
+  QuantizeActFn quantize_q8k;  // F32 -> ActBlockQ8K blocks
+  // nullptr when this ISA has no kernel for the type (the caller falls back).
+  const DotKernel* (*kernel)(quant::TensorType type);
+};
+
+// Scalar quantizers: the reference the SIMD ones are tested against.
+void quantize_act_q8_ref(const float* x, void* out, int64_t n);
+void quantize_act_q8k_ref(const float* x, void* out, int64_t n);
+
+const IsaKernels& isa_kernels_avx2();
+const IsaKernels& isa_kernels_avx512();
+
+}  // namespace pagoda::kernels::cpu

@@ -1,0 +1,153 @@
+// matmul: quantize the activations once into the format the weight type's
+// kernel wants, then split the weight rows over the threads; each row is
+// dotted with up to kMaxDotColumns activation rows per kernel call so that
+// its unpacked blocks are reused across tokens.
+#include "kernels/matmul.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "kernels/cpu/dot_kernels.h"
+#include "kernels/cpu_features.h"
+#include "quant/dequantize.h"
+
+namespace pagoda::kernels {
+namespace {
+
+float dot_f32(const float* a, const float* b, int64_t n) {
+  // Four partial sums: lets the compiler vectorise without -ffast-math.
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// The scalar reference: dequantize each weight row once, float dot per token.
+void matmul_reference(const MatrixView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+  const bool is_f32 = w.type == quant::TensorType::F32;
+  pool.parallel_for(w.rows, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> row_buffer;
+    if (!is_f32 && row_buffer.size() < static_cast<size_t>(w.cols)) row_buffer.resize(static_cast<size_t>(w.cols));
+    for (int64_t r = begin; r < end; ++r) {
+      const float* wr = static_cast<const float*>(w.row(r));
+      if (!is_f32) {
+        quant::dequantize_row(w.type, w.row(r), row_buffer.data(), w.cols);
+        wr = row_buffer.data();
+      }
+      for (int64_t t = 0; t < n_tokens; ++t) y[t * w.rows + r] = dot_f32(wr, x + t * w.cols, w.cols);
+    }
+  });
+}
+
+const cpu::IsaKernels* isa_for(CpuPath path) {
+  switch (path) {
+    case CpuPath::Avx512: return &cpu::isa_kernels_avx512();
+    case CpuPath::Avx2: return &cpu::isa_kernels_avx2();
+    default: return nullptr;
+  }
+}
+
+// The kernel for a type on a path, falling back to narrower paths.
+const cpu::DotKernel* find_kernel(CpuPath path, quant::TensorType type, const cpu::IsaKernels** isa) {
+  for (CpuPath p = path; p != CpuPath::Reference; p = static_cast<CpuPath>(static_cast<int>(p) - 1)) {
+    if (const cpu::IsaKernels* k = isa_for(p)) {
+      if (const cpu::DotKernel* d = k->kernel(type)) {
+        *isa = k;
+        return d;
+      }
+    }
+  }
+  return nullptr;
+}
+
+CpuPath detect_best_path() {
+  const CpuFeatures& f = cpu_features();
+  CpuPath best = CpuPath::Reference;
+  if (f.avx2 && f.fma && f.f16c) best = CpuPath::Avx2;
+  if (best == CpuPath::Avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni) best = CpuPath::Avx512;
+  if (const char* cap = std::getenv("PAGODA_CPU_PATH")) {
+    const std::string c = cap;
+    if (c == "reference" || c == "scalar") best = CpuPath::Reference;
+    if (c == "avx2" && best == CpuPath::Avx512) best = CpuPath::Avx2;
+  }
+  return best;
+}
+
+}  // namespace
+
+CpuPath best_cpu_path() {
+  static const CpuPath path = detect_best_path();
+  return path;
+}
+
+std::vector<CpuPath> supported_cpu_paths() {
+  std::vector<CpuPath> paths = {CpuPath::Reference};
+  const CpuFeatures& f = cpu_features();
+  if (f.avx2 && f.fma && f.f16c) paths.push_back(CpuPath::Avx2);
+  if (f.avx2 && f.fma && f.f16c && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni) {
+    paths.push_back(CpuPath::Avx512);
+  }
+  return paths;
+}
+
+const char* cpu_path_name(CpuPath path) {
+  switch (path) {
+    case CpuPath::Avx512: return "avx512";
+    case CpuPath::Avx2: return "avx2";
+    default: return "reference";
+  }
+}
+
+void get_row(const MatrixView& w, int64_t index, float* dst) {
+  quant::dequantize_row(w.type, w.row(index), dst, w.cols);
+}
+
+void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+  matmul(w, x, n_tokens, y, pool, best_cpu_path());
+}
+
+void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool, CpuPath path) {
+  const cpu::IsaKernels* isa = nullptr;
+  const cpu::DotKernel* kernel = find_kernel(path, w.type, &isa);
+  if (!kernel) {
+    matmul_reference(w, x, n_tokens, y, pool);
+    return;
+  }
+  const size_t stride = cpu::act_row_bytes(kernel->format, w.cols);
+  const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
+  thread_local std::vector<uint8_t> act_buffer;  // the caller's; workers only read it
+  if (kernel->format != cpu::ActFormat::F32) {
+    act_buffer.resize(stride * static_cast<size_t>(n_tokens));
+    const cpu::QuantizeActFn quantize = kernel->format == cpu::ActFormat::Q8 ? isa->quantize_q8 : isa->quantize_q8k;
+    uint8_t* dst = act_buffer.data();
+    if (n_tokens == 1) {
+      quantize(x, dst, w.cols);
+    } else {
+      pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) quantize(x + t * w.cols, dst + static_cast<size_t>(t) * stride, w.cols);
+      });
+    }
+    act = act_buffer.data();
+  }
+  pool.parallel_for(w.rows, [&](int64_t begin, int64_t end) {
+    float out[cpu::kMaxDotColumns];
+    for (int64_t r = begin; r < end; ++r) {
+      const void* row = w.row(r);
+      for (int64_t t = 0; t < n_tokens; t += cpu::kMaxDotColumns) {
+        const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxDotColumns, n_tokens - t));
+        kernel->dot(w.cols, row, act + static_cast<size_t>(t) * stride, stride, cols, out);
+        for (int j = 0; j < cols; ++j) y[(t + j) * w.rows + r] = out[j];
+      }
+    }
+  });
+}
+
+}  // namespace pagoda::kernels
