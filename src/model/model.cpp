@@ -94,9 +94,8 @@ void Model::attention_block(int l, const Batch& batch, kv::ContiguousCache& cach
     kernels::rms_norm(ws_.x.data() + i * hp.n_embd, w.attn_norm.data(), ws_.xb.data() + i * hp.n_embd, hp.n_embd,
                       hp.rms_eps);
   }
-  kernels::matmul(w.wq, ws_.xb.data(), n, ws_.q.data(), pool);
-  kernels::matmul(w.wk, ws_.xb.data(), n, ws_.k.data(), pool);
-  kernels::matmul(w.wv, ws_.xb.data(), n, ws_.v.data(), pool);
+  kernels::matmul_shared_input({{&w.wq, ws_.q.data()}, {&w.wk, ws_.k.data()}, {&w.wv, ws_.v.data()}}, ws_.xb.data(),
+                               n, pool);
 
   float* keys = cache.keys(l);
   float* values = cache.values(l);
@@ -131,8 +130,8 @@ void Model::ffn_block(int l, int64_t n, ThreadPool& pool) {
     kernels::rms_norm(ws_.x.data() + i * hp.n_embd, w.ffn_norm.data(), ws_.xb.data() + i * hp.n_embd, hp.n_embd,
                       hp.rms_eps);
   }
-  kernels::matmul(w.w_gate, ws_.xb.data(), n, ws_.ffn_gate.data(), pool);
-  kernels::matmul(w.w_up, ws_.xb.data(), n, ws_.ffn_up.data(), pool);
+  kernels::matmul_shared_input({{&w.w_gate, ws_.ffn_gate.data()}, {&w.w_up, ws_.ffn_up.data()}}, ws_.xb.data(), n,
+                               pool);
   kernels::silu_mul(ws_.ffn_gate.data(), ws_.ffn_up.data(), n * hp.n_ff);
   kernels::matmul(w.w_down, ws_.ffn_gate.data(), n, ws_.tmp.data(), pool);
   kernels::add(ws_.x.data(), ws_.tmp.data(), n * hp.n_embd);

@@ -114,6 +114,44 @@ void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, Thr
   matmul(w, x, n_tokens, y, pool, best_cpu_path());
 }
 
+namespace {
+
+// Quantizes X for `kernel` (or passes it through for F32 kernels) into the
+// calling thread's buffer; workers only read it.
+const uint8_t* prepare_activations(const cpu::IsaKernels& isa, const cpu::DotKernel& kernel, const float* x,
+                                   int64_t n_tokens, int64_t cols, ThreadPool& pool) {
+  if (kernel.format == cpu::ActFormat::F32) return reinterpret_cast<const uint8_t*>(x);
+  const size_t stride = cpu::act_row_bytes(kernel.format, cols);
+  thread_local std::vector<uint8_t> act_buffer;
+  act_buffer.resize(stride * static_cast<size_t>(n_tokens));
+  const cpu::QuantizeActFn quantize = kernel.format == cpu::ActFormat::Q8 ? isa.quantize_q8 : isa.quantize_q8k;
+  uint8_t* dst = act_buffer.data();
+  if (n_tokens == 1) {
+    quantize(x, dst, cols);
+  } else {
+    pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) quantize(x + t * cols, dst + static_cast<size_t>(t) * stride, cols);
+    });
+  }
+  return act_buffer.data();
+}
+
+// Rows [begin, end) of W against all tokens; kMaxDotColumns tokens per call.
+void dot_rows(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t* act, size_t stride, int64_t n_tokens,
+              int64_t begin, int64_t end, float* y) {
+  float out[cpu::kMaxDotColumns];
+  for (int64_t r = begin; r < end; ++r) {
+    const void* row = w.row(r);
+    for (int64_t t = 0; t < n_tokens; t += cpu::kMaxDotColumns) {
+      const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxDotColumns, n_tokens - t));
+      kernel.dot(w.cols, row, act + static_cast<size_t>(t) * stride, stride, cols, out);
+      for (int j = 0; j < cols; ++j) y[(t + j) * w.rows + r] = out[j];
+    }
+  }
+}
+
+}  // namespace
+
 void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool, CpuPath path) {
   const cpu::IsaKernels* isa = nullptr;
   const cpu::DotKernel* kernel = find_kernel(path, w.type, &isa);
@@ -122,30 +160,44 @@ void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, Thr
     return;
   }
   const size_t stride = cpu::act_row_bytes(kernel->format, w.cols);
-  const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
-  thread_local std::vector<uint8_t> act_buffer;  // the caller's; workers only read it
-  if (kernel->format != cpu::ActFormat::F32) {
-    act_buffer.resize(stride * static_cast<size_t>(n_tokens));
-    const cpu::QuantizeActFn quantize = kernel->format == cpu::ActFormat::Q8 ? isa->quantize_q8 : isa->quantize_q8k;
-    uint8_t* dst = act_buffer.data();
-    if (n_tokens == 1) {
-      quantize(x, dst, w.cols);
-    } else {
-      pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end) {
-        for (int64_t t = begin; t < end; ++t) quantize(x + t * w.cols, dst + static_cast<size_t>(t) * stride, w.cols);
-      });
-    }
-    act = act_buffer.data();
-  }
+  const uint8_t* act = prepare_activations(*isa, *kernel, x, n_tokens, w.cols, pool);
   pool.parallel_for(w.rows, [&](int64_t begin, int64_t end) {
-    float out[cpu::kMaxDotColumns];
-    for (int64_t r = begin; r < end; ++r) {
-      const void* row = w.row(r);
-      for (int64_t t = 0; t < n_tokens; t += cpu::kMaxDotColumns) {
-        const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxDotColumns, n_tokens - t));
-        kernel->dot(w.cols, row, act + static_cast<size_t>(t) * stride, stride, cols, out);
-        for (int j = 0; j < cols; ++j) y[(t + j) * w.rows + r] = out[j];
-      }
+    dot_rows(*kernel, w, act, stride, n_tokens, begin, end, y);
+  });
+}
+
+void matmul_shared_input(std::initializer_list<MatmulOutput> outputs, const float* x, int64_t n_tokens,
+                         ThreadPool& pool) {
+  constexpr size_t kMaxOutputs = 4;
+  const CpuPath path = best_cpu_path();
+  const cpu::IsaKernels* isa = nullptr;
+  const cpu::DotKernel* kernels[kMaxOutputs] = {};
+  bool shared = outputs.size() <= kMaxOutputs;
+  size_t i = 0;
+  for (const MatmulOutput& o : outputs) {
+    if (!shared) break;
+    kernels[i] = find_kernel(path, o.w->type, &isa);
+    // One quantized input serves all only if every kernel reads the same format.
+    shared = kernels[i] && kernels[i]->format == kernels[0]->format && o.w->cols == outputs.begin()->w->cols;
+    ++i;
+  }
+  if (!shared) {
+    for (const MatmulOutput& o : outputs) matmul(*o.w, x, n_tokens, o.y, pool, path);
+    return;
+  }
+  const int64_t cols = outputs.begin()->w->cols;
+  const size_t stride = cpu::act_row_bytes(kernels[0]->format, cols);
+  const uint8_t* act = prepare_activations(*isa, *kernels[0], x, n_tokens, cols, pool);
+  int64_t total_rows = 0;
+  for (const MatmulOutput& o : outputs) total_rows += o.w->rows;
+  pool.parallel_for(total_rows, [&](int64_t begin, int64_t end) {
+    int64_t first = 0;  // global index of the current output's row 0
+    size_t k = 0;
+    for (const MatmulOutput& o : outputs) {
+      const int64_t lo = std::max(begin, first), hi = std::min(end, first + o.w->rows);
+      if (lo < hi) dot_rows(*kernels[k], *o.w, act, stride, n_tokens, lo - first, hi - first, o.y);
+      first += o.w->rows;
+      ++k;
     }
   });
 }

@@ -138,3 +138,31 @@ TEST(ActivationQuantizers, SimdMatchesScalarByteForByte) {
 
 }  // namespace
 }  // namespace pagoda::kernels
+
+namespace pagoda::kernels {
+namespace {
+
+TEST(MatmulSharedInput, EqualsSeparateProducts) {
+  std::mt19937 rng(3);
+  ThreadPool pool(2);
+  // Q4_K and Q6_K share the Q8K activation format (a Q4_K_M layer); Q4_0 and
+  // F16 do not, which takes the one-at-a-time path.
+  for (auto [ta, tb] : {std::pair{TensorType::Q4_K, TensorType::Q6_K}, std::pair{TensorType::Q4_0, TensorType::F16}}) {
+    const int64_t cols = 512, n_tokens = 6;
+    const auto da = random_matrix(ta, 37, cols, rng), db = random_matrix(tb, 5, cols, rng);
+    const MatrixView a{ta, da.data(), 37, cols, quant::row_bytes(ta, cols)};
+    const MatrixView b{tb, db.data(), 5, cols, quant::row_bytes(tb, cols)};
+    std::vector<float> x(static_cast<size_t>(n_tokens * cols));
+    std::normal_distribution<float> normal;
+    for (auto& v : x) v = normal(rng);
+    std::vector<float> ya(37 * n_tokens), yb(5 * n_tokens), ya2(ya.size()), yb2(yb.size());
+    matmul_shared_input({{&a, ya.data()}, {&b, yb.data()}}, x.data(), n_tokens, pool);
+    matmul(a, x.data(), n_tokens, ya2.data(), pool);
+    matmul(b, x.data(), n_tokens, yb2.data(), pool);
+    EXPECT_EQ(ya, ya2);
+    EXPECT_EQ(yb, yb2);
+  }
+}
+
+}  // namespace
+}  // namespace pagoda::kernels
