@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "kernels/cpu_features.h"
+#include "kernels/matmul.h"
 #include "model/model.h"
 #include "sampling/sampler.h"
 #include "tokenizer/tokenizer.h"
@@ -59,7 +60,8 @@ int run_command(const std::vector<std::string>& argv) {
 
   log::info(str_cat("model: ", hp.arch, " '", hp.name, "', ", hp.n_layer, " layers, n_embd ", hp.n_embd, ", vocab ",
                     hp.n_vocab, ", ", model->weight_bytes() / 1e6, " MB of weights"));
-  log::info(str_cat("cpu: ", kernels::cpu_features_string(), "; threads: ", threads, "; context: ", n_ctx));
+  log::info(str_cat("cpu features: ", kernels::cpu_features_string(), "; kernel path: ",
+                    kernels::cpu_path_name(kernels::best_cpu_path()), "; threads: ", threads, "; context: ", n_ctx));
 
   const std::string prompt = args.str("--prompt", "");
   const std::vector<int32_t> prompt_ids = tokenizer->encode(prompt, /*add_special=*/true, /*parse_special=*/false);

@@ -50,7 +50,15 @@ void ThreadPool::run(const std::function<void(int, int)>& job) {
   }
   wake_.notify_all();
   job(0, n_threads_);
-  while (pending_.load(std::memory_order_acquire) != 0) cpu_relax();
+  // Spin while the workers are likely running; yield once they seem to be
+  // descheduled (an oversubscribed machine), so they get the core back.
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+    if (spin < kSpinIterations) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
   job_ = nullptr;
 }
 

@@ -44,7 +44,7 @@ std::string cpu_features_string() {
   add(f.avx512vnni, "avx512vnni");
   add(f.avx512bf16, "avx512bf16");
   add(f.avxvnni, "avxvnni");
-  return s.empty() ? "scalar" : s + " (kernels: scalar reference)";
+  return s.empty() ? "none" : s;
 }
 
 }  // namespace pagoda::kernels
