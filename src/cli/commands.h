@@ -9,5 +9,6 @@ namespace pagoda::cli {
 int run_command(const std::vector<std::string>& args);
 int inspect_command(const std::vector<std::string>& args);
 int mkmodel_command(const std::vector<std::string>& args);
+int bench_command(const std::vector<std::string>& args);
 
 }  // namespace pagoda::cli

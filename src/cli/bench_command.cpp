@@ -1,0 +1,418 @@
+// `pagoda bench`: prompt-processing (ppN) and token-generation (tgN) speed,
+// modelled on llama.cpp's llama-bench so the two can be run side by side on
+// the same GGUF file and their tables and JSON compared field by field.
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/membw.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "kernels/matmul.h"
+#include "model/model.h"
+
+namespace pagoda::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Prompt and decode token ids come from this seed, so every run and every
+// engine fed the same ids does the same work.
+constexpr uint64_t kTokenSeed = 0x5eed;
+constexpr int kMembwPasses = 5;
+constexpr int64_t kDefaultMembwMiB = 1024;
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    const size_t pos = s.find(sep, start);
+    parts.push_back(s.substr(start, pos == std::string::npos ? std::string::npos : pos - start));
+    if (pos == std::string::npos) return parts;
+    start = pos + 1;
+  }
+}
+
+// "128,512" -> {128, 512}; every element must be an integer >= min_value.
+std::vector<int64_t> int_list(const Args& args, const std::string& flag, const std::string& fallback,
+                              int64_t min_value) {
+  const std::string text = args.str(flag, fallback);
+  std::vector<int64_t> values;
+  for (const std::string& part : split(text, ',')) {
+    size_t used = 0;
+    int64_t v = 0;
+    bool ok = !part.empty() && (std::isdigit(static_cast<unsigned char>(part[0])) || part[0] == '-');
+    if (ok) {
+      try {
+        v = std::stoll(part, &used);
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
+    if (!ok || used != part.size()) {
+      fail("flag ", flag, " needs a comma-separated list of integers, got '", text, "' ('", part,
+           "' is not an integer)");
+    }
+    if (v < min_value) fail("flag ", flag, " values must be >= ", min_value, ", got ", v, " in '", text, "'");
+    values.push_back(v);
+  }
+  return values;
+}
+
+std::string printf_str(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+std::string format_size(uint64_t bytes) {
+  const double gib = static_cast<double>(bytes) / (1ull << 30);
+  return gib >= 1 ? printf_str("%.2f GiB", gib) : printf_str("%.2f MiB", static_cast<double>(bytes) / (1 << 20));
+}
+
+std::string format_params(uint64_t n) {
+  const double v = static_cast<double>(n);
+  return v >= 1e9 ? printf_str("%.2f B", v / 1e9) : printf_str("%.2f M", v / 1e6);
+}
+
+// "1.1B", "494M", "410K": the size part of a model description.
+std::string short_params(uint64_t n) {
+  const double v = static_cast<double>(n);
+  if (v >= 1e9) return printf_str("%.3g", v / 1e9) + "B";
+  if (v >= 1e6) return printf_str("%.3g", v / 1e6) + "M";
+  return printf_str("%.3g", v / 1e3) + "K";
+}
+
+std::string iso8601_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+// What the table and JSON say about one model file.
+struct ModelInfo {
+  std::string path;
+  std::string name;         // file name without directories, for the table
+  std::string description;  // "llama 1.1B Q4_0", llama-bench's model_type
+  std::string type_name;    // dominant weight type, "q4_0"
+  uint64_t size = 0;        // bytes of all tensors
+  uint64_t n_params = 0;
+  // Weight bytes one decode step reads: every tensor once, but only one row
+  // of the token embedding unless the output layer shares it.
+  uint64_t bytes_per_token = 0;
+};
+
+ModelInfo describe(const std::string& path, const model::Model& m) {
+  ModelInfo info;
+  info.path = path;
+  info.name = std::filesystem::path(path).filename().string();
+  std::map<quant::TensorType, uint64_t> bytes_by_type;
+  for (const auto& t : m.file().tensors()) {
+    info.size += t.nbytes;
+    info.n_params += static_cast<uint64_t>(t.n_elements());
+    bytes_by_type[t.type] += t.nbytes;
+  }
+  quant::TensorType dominant = quant::TensorType::F32;
+  uint64_t most = 0;
+  for (const auto& [type, bytes] : bytes_by_type) {
+    if (bytes > most) {
+      most = bytes;
+      dominant = type;
+    }
+  }
+  info.type_name = std::string(quant::type_info(dominant).name);
+  std::string upper = info.type_name;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  info.description = m.hparams().arch + " " + short_params(info.n_params) + " " + upper;
+
+  const kernels::MatrixView& embd = m.weights().token_embd;
+  info.bytes_per_token = info.size;
+  if (!m.weights().tied_output) {
+    info.bytes_per_token -= static_cast<uint64_t>(embd.rows) * embd.row_bytes;
+    info.bytes_per_token += embd.row_bytes;
+  }
+  return info;
+}
+
+struct Stats {
+  double mean = 0, sd = 0, median = 0;
+};
+
+// Sample standard deviation (n - 1), as llama-bench reports; 0 for one sample.
+Stats stats_of(const std::vector<double>& v) {
+  Stats s;
+  if (v.empty()) return s;
+  for (double x : v) s.mean += x;
+  s.mean /= static_cast<double>(v.size());
+  if (v.size() > 1) {
+    double ss = 0;
+    for (double x : v) ss += (x - s.mean) * (x - s.mean);
+    s.sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
+  }
+  std::vector<double> sorted = v;
+  std::sort(sorted.begin(), sorted.end());
+  const size_t n = sorted.size();
+  s.median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  return s;
+}
+
+std::vector<int32_t> random_tokens(int64_t n, int64_t n_vocab) {
+  std::mt19937_64 rng(kTokenSeed);
+  std::vector<int32_t> tokens(static_cast<size_t>(n));
+  // Modulo rather than a std distribution: the ids are then the same with
+  // every standard library.
+  for (auto& t : tokens) t = static_cast<int32_t>(rng() % static_cast<uint64_t>(n_vocab));
+  return tokens;
+}
+
+// One timed run of a test, in nanoseconds. The cache is emptied first, so
+// every run starts from position 0 like a fresh cache.
+int64_t run_once(model::Model& m, bool prompt, const std::vector<int32_t>& tokens, kv::ContiguousCache& cache,
+                 ThreadPool& pool, std::vector<float>& logits) {
+  cache.clear();
+  const auto t0 = Clock::now();
+  if (prompt) {
+    m.forward({tokens, 0, false}, cache, pool, logits);
+  } else {
+    // Decode feeds the pre-drawn ids one per step: choosing the next token
+    // is sampling's cost, not the model's, and is left out as llama-bench does.
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      m.forward({std::span<const int32_t>(&tokens[i], 1), static_cast<int64_t>(i), false}, cache, pool, logits);
+    }
+  }
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+}
+
+// Characters, not bytes: "±" is two bytes of UTF-8 but one column.
+size_t display_width(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// A markdown table printed row by row as results arrive.
+class Table {
+ public:
+  struct Column {
+    std::string title;
+    int width;
+    bool right;
+  };
+  explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+
+  void print_header() const {
+    std::vector<std::string> titles;
+    for (const auto& c : columns_) titles.push_back(c.title);
+    print_row(titles);
+    std::string line = "|";
+    for (const auto& c : columns_) {
+      line += " " + std::string(static_cast<size_t>(c.width) - (c.right ? 1 : 0), '-') + (c.right ? ":" : "") + " |";
+    }
+    std::printf("%s\n", line.c_str());
+  }
+
+  void print_row(const std::vector<std::string>& cells) const {
+    std::string line = "|";
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      const std::string& cell = i < cells.size() ? cells[i] : std::string();
+      const size_t w = static_cast<size_t>(columns_[i].width);
+      const size_t len = display_width(cell);
+      const std::string pad(len < w ? w - len : 0, ' ');
+      line += " " + (columns_[i].right ? pad + cell : cell + pad) + " |";
+    }
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  }
+
+ private:
+  std::vector<Column> columns_;
+};
+
+}  // namespace
+
+int bench_command(const std::vector<std::string>& argv) {
+  const Args args(argv, {"--model", "--n-prompt", "--n-gen", "--threads", "--repetitions", "--json", "--ctx-size",
+                         "--membw-mib"},
+                  {"--membw"},
+                  {{"-m", "--model"}, {"-p", "--n-prompt"}, {"-n", "--n-gen"}, {"-t", "--threads"},
+                   {"-r", "--repetitions"}, {"-c", "--ctx-size"}});
+  if (!args.positional().empty()) fail("unexpected argument '", args.positional()[0], "'");
+
+  std::vector<std::string> model_paths = split(args.required("--model"), ',');
+  for (const auto& path : model_paths) {
+    if (path.empty()) fail("flag --model needs a comma-separated list of files, got '", args.str("--model", ""), "'");
+    // Checked before any test runs, so a typo in the last model does not
+    // surface only after the first ones have been benchmarked.
+    if (!std::filesystem::is_regular_file(path)) fail("model file not found: ", path);
+  }
+  std::vector<int64_t> n_prompts = int_list(args, "--n-prompt", "512", 0);
+  std::vector<int64_t> n_gens = int_list(args, "--n-gen", "128", 0);
+  std::erase(n_prompts, 0);  // -p 0 / -n 0 skip that kind of test
+  std::erase(n_gens, 0);
+  if (n_prompts.empty() && n_gens.empty()) fail("nothing to run: -p and -n are both 0");
+  const std::vector<int64_t> thread_list = int_list(args, "--threads", std::to_string(default_thread_count()), 1);
+  for (int64_t t : thread_list) {
+    if (t > 1024) fail("flag --threads values must be <= 1024, got ", t);
+  }
+  const int64_t repetitions = args.integer("--repetitions", 5);
+  if (repetitions < 1) fail("flag --repetitions must be >= 1, got ", repetitions);
+
+  int64_t longest = 0;
+  for (int64_t n : n_prompts) longest = std::max(longest, n);
+  for (int64_t n : n_gens) longest = std::max(longest, n);
+  const int64_t n_ctx = args.integer("--ctx-size", longest);
+  if (n_ctx < longest) fail("flag --ctx-size ", n_ctx, " is smaller than the longest test (", longest, " tokens)");
+
+  const bool membw = args.has("--membw");
+  const int64_t membw_mib = args.integer("--membw-mib", kDefaultMembwMiB);
+  if (membw_mib < 1) fail("flag --membw-mib must be >= 1, got ", membw_mib);
+
+  // Opened now so an unwritable path fails before minutes of benchmarking.
+  const std::string json_path = args.str("--json", "");
+  std::ofstream json_out;
+  if (!json_path.empty()) {
+    json_out.open(json_path);
+    if (!json_out) fail("cannot write the JSON file ", json_path);
+  }
+
+  std::vector<int> threads;
+  for (int64_t t : thread_list) threads.push_back(static_cast<int>(t));
+
+  // Bandwidth is measured before any model is mapped so its buffer never
+  // competes with the weights for memory.
+  std::map<int, double> membw_gbs;
+  if (membw) {
+    const auto results = measure_read_bandwidth(threads, static_cast<size_t>(membw_mib) << 20, kMembwPasses);
+    std::printf("memory read bandwidth (%lld MiB buffer, %d passes):\n", static_cast<long long>(membw_mib),
+                kMembwPasses);
+    for (const auto& r : results) {
+      std::printf("  threads %3d: %8.2f GB/s best, %8.2f GB/s median\n", r.threads, r.best_gbs, r.median_gbs);
+      membw_gbs[r.threads] = r.best_gbs;
+    }
+    std::printf("\n");
+  }
+
+  const std::string path_name = kernels::cpu_path_name(kernels::best_cpu_path());
+  int name_width = 5;
+  for (const auto& p : model_paths) {
+    name_width = std::max(name_width, static_cast<int>(std::filesystem::path(p).filename().string().size()));
+  }
+  std::vector<Table::Column> columns = {{"model", name_width, false}, {"size", 10, true},   {"params", 10, true},
+                                        {"type", 6, false},           {"path", 9, false},  {"threads", 7, true},
+                                        {"test", 8, true},            {"t/s", 20, true},   {"median t/s", 10, true}};
+  if (membw) {
+    columns.push_back({"bound t/s", 10, true});
+    columns.push_back({"of bound", 8, true});
+  }
+  const Table table(columns);
+  table.print_header();
+
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  std::vector<std::string> notes;
+  for (const std::string& path : model_paths) {
+    auto model = model::Model::load(path);
+    const ModelInfo info = describe(path, *model);
+    if (membw) {
+      notes.push_back(str_cat(info.name, ": ", format_size(info.bytes_per_token), " of weights read per token"));
+    }
+    kv::ContiguousCache cache = model->make_cache(n_ctx);
+    std::vector<float> logits;
+    for (int t : threads) {
+      ThreadPool pool(t);
+      for (int kind = 0; kind < 2; ++kind) {
+        const bool prompt = kind == 0;
+        for (int64_t n : prompt ? n_prompts : n_gens) {
+          const std::vector<int32_t> tokens = random_tokens(n, model->hparams().n_vocab);
+          const std::string test_time = iso8601_now();
+          run_once(*model, prompt, tokens, cache, pool, logits);  // warm-up: caches, page faults, workspace growth
+          std::vector<int64_t> samples_ns;
+          std::vector<double> ns, ts;
+          for (int64_t r = 0; r < repetitions; ++r) {
+            const int64_t elapsed = std::max<int64_t>(1, run_once(*model, prompt, tokens, cache, pool, logits));
+            samples_ns.push_back(elapsed);
+            ns.push_back(static_cast<double>(elapsed));
+            ts.push_back(static_cast<double>(n) * 1e9 / static_cast<double>(elapsed));
+          }
+          const Stats s_ns = stats_of(ns);
+          const Stats s_ts = stats_of(ts);
+          const std::string test = str_cat(prompt ? "pp" : "tg", n);
+
+          nlohmann::ordered_json j;
+          j["model_filename"] = info.path;
+          j["model_type"] = info.description;
+          j["model_size"] = info.size;
+          j["model_n_params"] = info.n_params;
+          j["n_threads"] = t;
+          j["n_prompt"] = prompt ? n : 0;
+          j["n_gen"] = prompt ? 0 : n;
+          j["test_time"] = test_time;
+          j["avg_ns"] = static_cast<int64_t>(std::llround(s_ns.mean));
+          j["stddev_ns"] = static_cast<int64_t>(std::llround(s_ns.sd));
+          j["avg_ts"] = s_ts.mean;
+          j["stddev_ts"] = s_ts.sd;
+          j["samples_ns"] = samples_ns;
+          j["samples_ts"] = ts;
+          j["median_ts"] = s_ts.median;
+          j["cpu_path"] = path_name;
+
+          std::vector<std::string> row = {info.name,
+                                          format_size(info.size),
+                                          format_params(info.n_params),
+                                          info.type_name,
+                                          path_name,
+                                          std::to_string(t),
+                                          test,
+                                          printf_str("%.2f", s_ts.mean) + " ± " + printf_str("%.2f", s_ts.sd),
+                                          printf_str("%.2f", s_ts.median)};
+          if (membw && !prompt) {
+            // Decode must stream every weight once per token, so bandwidth
+            // over those bytes caps its speed; the fraction shows how close
+            // the kernels come to that cap.
+            const double gbs = membw_gbs[t];
+            const double bound = gbs * 1e9 / static_cast<double>(info.bytes_per_token);
+            j["membw_gbs"] = gbs;
+            j["bytes_per_token"] = info.bytes_per_token;
+            j["bound_ts"] = bound;
+            j["bound_fraction"] = s_ts.mean / bound;
+            row.push_back(printf_str("%.2f", bound));
+            row.push_back(printf_str("%.1f%%", 100 * s_ts.mean / bound));
+          }
+          table.print_row(row);
+          results.push_back(std::move(j));
+        }
+      }
+    }
+  }
+  if (!notes.empty()) {
+    std::printf("\nbound t/s = best read bandwidth at that thread count / weight bytes read per token\n");
+    for (const auto& n : notes) std::printf("  %s\n", n.c_str());
+  }
+
+  if (json_out.is_open()) {
+    json_out << results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    json_out.close();
+    if (!json_out) fail("writing the JSON file ", json_path, " failed");
+  }
+  return 0;
+}
+
+}  // namespace pagoda::cli
