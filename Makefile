@@ -10,7 +10,7 @@ MODEL  ?= $(firstword $(wildcard $(PAGODA_SHARED)/models/stories260K.gguf))
 PROMPT ?= Once upon a time
 N      ?= 128
 
-.PHONY: all bootstrap configure build test test-sanitize run clean
+.PHONY: all bootstrap configure build test test-release test-sanitize run clean
 
 all: build
 
@@ -25,7 +25,11 @@ configure: $(BUILD_DIR)/CMakeCache.txt
 build: bootstrap configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build
+# The whole suite: the Release build's tests, then the same tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer (what CI runs).
+test: test-release test-sanitize
+
+test-release: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build running the same tests.
