@@ -136,16 +136,23 @@ const uint8_t* prepare_activations(const cpu::IsaKernels& isa, const cpu::DotKer
   return act_buffer.data();
 }
 
-// Rows [begin, end) of W against all tokens; kMaxDotColumns tokens per call.
+// Rows [begin, end) of W against all tokens, kMaxDotColumns tokens per
+// kernel call. Rows go in blocks of kRowBlock so that a block's weight rows
+// and one group of activation rows (about 20 KB for a 2048-wide Q4_0 layer)
+// stay in L1 while the block is swept over the token groups.
 void dot_rows(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t* act, size_t stride, int64_t n_tokens,
               int64_t begin, int64_t end, float* y) {
+  constexpr int64_t kRowBlock = 8;
   float out[cpu::kMaxDotColumns];
-  for (int64_t r = begin; r < end; ++r) {
-    const void* row = w.row(r);
+  for (int64_t r0 = begin; r0 < end; r0 += kRowBlock) {
+    const int64_t r1 = std::min(end, r0 + kRowBlock);
     for (int64_t t = 0; t < n_tokens; t += cpu::kMaxDotColumns) {
       const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxDotColumns, n_tokens - t));
-      kernel.dot(w.cols, row, act + static_cast<size_t>(t) * stride, stride, cols, out);
-      for (int j = 0; j < cols; ++j) y[(t + j) * w.rows + r] = out[j];
+      const uint8_t* group = act + static_cast<size_t>(t) * stride;
+      for (int64_t r = r0; r < r1; ++r) {
+        kernel.dot(w.cols, w.row(r), group, stride, cols, out);
+        for (int j = 0; j < cols; ++j) y[(t + j) * w.rows + r] = out[j];
+      }
     }
   }
 }
