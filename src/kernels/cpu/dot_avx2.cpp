@@ -4,6 +4,7 @@
 // are proven below 32767, so the int16 saturation never triggers.
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "kernels/cpu/dot_kernels.h"
@@ -19,13 +20,6 @@ using quant::BlockQ8_0;
 
 inline float fp16(uint16_t h) { return _cvtsh_ss(h); }
 
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 inline int hsum_i32(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
@@ -33,26 +27,12 @@ inline int hsum_i32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-
-// 16 bytes of nibbles -> 32 bytes: low nibbles in bytes 0..15, high in 16..31.
-inline __m256i unpack_nibbles(const uint8_t* qs) {
-  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-  const __m128i mask = _mm_set1_epi8(0x0F);
-  const __m128i lo = _mm_and_si128(raw, mask);
-  const __m128i hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask);
-  return _mm256_set_m128i(hi, lo);
-}
-
 // Sum over pairs of u8*s8 products into eight int32 lanes.
 inline __m256i dot_u8_s8(__m256i u, __m256i s) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 }
 
-// Signed x signed: move the sign of a onto b so that |a| can be the unsigned operand.
-inline __m256i dot_s8_s8(__m256i a, __m256i b) {
-  return dot_u8_s8(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
-}
+#include "kernels/cpu/dot_legacy_x86.inc"
 
 // ---- activation quantizers -------------------------------------------------
 
@@ -117,57 +97,6 @@ void quantize_q8k(const float* x, void* out, int64_t n) {
   }
 }
 
-// ---- Q4_0 x Q8 ---------------------------------------------------------------
-
-template <int N>
-void dot_q4_0_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  const auto* wb = static_cast<const uint8_t*>(w);
-  const ActBlockQ8* a[N];
-  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8*>(static_cast<const uint8_t*>(act) + j * stride);
-  __m256 acc[N];
-  float offset[N];
-  for (int j = 0; j < N; ++j) {
-    acc[j] = _mm256_setzero_ps();
-    offset[j] = 0.0f;
-  }
-  for (int64_t i = 0; i < n / 32; ++i) {
-    const uint8_t* blk = wb + i * sizeof(BlockQ4_0);
-    uint16_t dh;
-    std::memcpy(&dh, blk, 2);
-    const float dw = fp16(dh);
-    const __m256i q = unpack_nibbles(blk + 2);  // 0..15: the -8 is folded in through `sum`
-    for (int j = 0; j < N; ++j) {
-      const __m256i p = dot_u8_s8(q, load256(a[j][i].qs));
-      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * a[j][i].d), acc[j]);
-      offset[j] += dw * a[j][i].sum;
-    }
-  }
-  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]) - 8.0f * offset[j];
-}
-
-// ---- Q8_0 x Q8 ---------------------------------------------------------------
-
-template <int N>
-void dot_q8_0_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  const auto* wb = static_cast<const uint8_t*>(w);
-  const ActBlockQ8* a[N];
-  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8*>(static_cast<const uint8_t*>(act) + j * stride);
-  __m256 acc[N];
-  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / 32; ++i) {
-    const uint8_t* blk = wb + i * sizeof(BlockQ8_0);
-    uint16_t dh;
-    std::memcpy(&dh, blk, 2);
-    const float dw = fp16(dh);
-    const __m256i q = load256(blk + 2);
-    for (int j = 0; j < N; ++j) {
-      const __m256i p = dot_s8_s8(q, load256(a[j][i].qs));
-      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * a[j][i].d), acc[j]);
-    }
-  }
-  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
-}
-
 // ---- Q4_K x Q8K --------------------------------------------------------------
 
 // The 6-bit scales and mins of Q4_K/Q5_K's 8 sub-blocks.
@@ -182,22 +111,31 @@ inline void unpack_scales_k4(const uint8_t* s, uint8_t* sc, uint8_t* m) {
   }
 }
 
+// Float accumulation once per super-block; the min / offset corrections
+// are vector multiply-adds of the activation's group sums.
 template <int N>
 void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  const auto* wb = static_cast<const BlockQ4_K*>(w);
+  const auto* wb = static_cast<const uint8_t*>(w);
   const ActBlockQ8K* a[N];
   for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
-  float sum[N] = {};
+  __m256 acc[N], acc_min[N];
+  for (int j = 0; j < N; ++j) acc[j] = acc_min[j] = _mm256_setzero_ps();
   const __m256i mask = _mm256_set1_epi8(0x0F);
   for (int64_t i = 0; i < n / 256; ++i) {
-    BlockQ4_K b;
-    std::memcpy(&b, wb + i, sizeof b);
+    const uint8_t* b = wb + i * sizeof(BlockQ4_K);
+    uint16_t dh[2];
+    std::memcpy(dh, b, 4);
+    const float d = fp16(dh[0]), dmin = fp16(dh[1]);
     uint8_t sc[8], mn[8];
-    unpack_scales_k4(b.scales, sc, mn);
-    const float d = fp16(b.d), dmin = fp16(b.dmin);
+    unpack_scales_k4(b + offsetof(BlockQ4_K, scales), sc, mn);
+    // Mins duplicated per pair of 16-groups: madd with the group sums gives
+    // min[s] * (bsum[2s] + bsum[2s+1]) in lane s.
+    const __m256i mins16 = _mm256_setr_epi16(mn[0], mn[0], mn[1], mn[1], mn[2], mn[2], mn[3], mn[3], mn[4], mn[4],
+                                             mn[5], mn[5], mn[6], mn[6], mn[7], mn[7]);
+    const uint8_t* qs = b + offsetof(BlockQ4_K, qs);
     __m256i q_lo[4], q_hi[4];
     for (int k = 0; k < 4; ++k) {
-      const __m256i q = load256(b.qs + 32 * k);
+      const __m256i q = load256(qs + 32 * k);
       q_lo[k] = _mm256_and_si256(q, mask);
       q_hi[k] = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
     }
@@ -211,33 +149,37 @@ void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
         isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p_lo, _mm256_set1_epi16(sc[2 * k])));
         isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p_hi, _mm256_set1_epi16(sc[2 * k + 1])));
       }
-      int mins = 0;
-      for (int s = 0; s < 8; ++s) mins += mn[s] * (ab.bsums[2 * s] + ab.bsums[2 * s + 1]);
-      sum[j] += ab.d * (d * static_cast<float>(hsum_i32(isum)) - dmin * static_cast<float>(mins));
+      const __m256i mins = _mm256_madd_epi16(load256(ab.bsums), mins16);
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(isum), acc[j]);
+      acc_min[j] = _mm256_fmadd_ps(_mm256_set1_ps(dmin * ab.d), _mm256_cvtepi32_ps(mins), acc_min[j]);
     }
   }
-  for (int j = 0; j < N; ++j) out[j] = sum[j];
+  for (int j = 0; j < N; ++j) out[j] = hsum(_mm256_sub_ps(acc[j], acc_min[j]));
 }
 
 // ---- Q6_K x Q8K --------------------------------------------------------------
 
 template <int N>
 void dot_q6_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  const auto* wb = static_cast<const BlockQ6_K*>(w);
+  const auto* wb = static_cast<const uint8_t*>(w);
   const ActBlockQ8K* a[N];
   for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
-  float sum[N] = {};
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
   const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
   for (int64_t i = 0; i < n / 256; ++i) {
-    const BlockQ6_K& b = wb[i];
+    const uint8_t* b = wb + i * sizeof(BlockQ6_K);
+    const uint8_t* ql = b + offsetof(BlockQ6_K, ql);
+    const uint8_t* qhp = b + offsetof(BlockQ6_K, qh);
+    const uint8_t* scales = b + offsetof(BlockQ6_K, scales);
     uint16_t dh;
-    std::memcpy(&dh, &b.d, 2);
+    std::memcpy(&dh, b + offsetof(BlockQ6_K, d), 2);
     const float d = fp16(dh);
     // q[4*half + r]: 32 unsigned 6-bit values (0..63) of elements 128*half + 32*r + l.
     __m256i q[8];
     for (int half = 0; half < 2; ++half) {
-      const __m256i ql0 = load256(b.ql + 64 * half), ql1 = load256(b.ql + 64 * half + 32);
-      const __m256i qh = load256(b.qh + 32 * half);
+      const __m256i ql0 = load256(ql + 64 * half), ql1 = load256(ql + 64 * half + 32);
+      const __m256i qh = load256(qhp + 32 * half);
       q[4 * half + 0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m2), 4));
       q[4 * half + 1] = _mm256_or_si256(_mm256_and_si256(ql1, m4),
                                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m2), 4));
@@ -246,24 +188,26 @@ void dot_q6_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
       q[4 * half + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
                                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4));
     }
+    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales)));
     __m256i scale[8];  // per 32 elements: 8 int16 lanes of one 16-group scale, then 8 of the next
     for (int c = 0; c < 8; ++c) {
-      scale[c] = _mm256_set_m128i(_mm_set1_epi16(b.scales[2 * c + 1]), _mm_set1_epi16(b.scales[2 * c]));
+      scale[c] = _mm256_set_m128i(_mm_set1_epi16(static_cast<int8_t>(scales[2 * c + 1])),
+                                  _mm_set1_epi16(static_cast<int8_t>(scales[2 * c])));
     }
     for (int j = 0; j < N; ++j) {
       const ActBlockQ8K& ab = a[j][i];
-      __m256i isum = _mm256_setzero_si256();
+      // The -32 of every weight: 32 * sum over groups of scale * bsum.
+      __m256i isum = _mm256_slli_epi32(_mm256_madd_epi16(load256(ab.bsums), scales16), 5);
+      isum = _mm256_sub_epi32(_mm256_setzero_si256(), isum);
       for (int c = 0; c < 8; ++c) {
         // pair sums <= 2*63*128 = 16128: no saturation.
         const __m256i p = _mm256_maddubs_epi16(q[c], load256(ab.qs + 32 * c));
         isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, scale[c]));
       }
-      int offset = 0;  // the -32 of every weight: 32 * sum over groups of scale * bsum
-      for (int g = 0; g < 16; ++g) offset += b.scales[g] * ab.bsums[g];
-      sum[j] += ab.d * d * static_cast<float>(hsum_i32(isum) - 32 * offset);
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(isum), acc[j]);
     }
   }
-  for (int j = 0; j < N; ++j) out[j] = sum[j];
+  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
 }
 
 // ---- F16 / F32 x F32 ----------------------------------------------------------
@@ -306,20 +250,6 @@ void dot_f32_n(int64_t n, const void* w, const void* act, size_t stride, float* 
   }
 }
 
-using DotN = void (*)(int64_t, const void*, const void*, size_t, float*);
-
-// Picks the variant unrolled for the column count.
-template <DotN K1, DotN K2, DotN K3, DotN K4>
-void dispatch_columns(int64_t n, const void* w, const void* act, size_t stride, int n_act, float* out) {
-  switch (n_act) {
-    case 1: K1(n, w, act, stride, out); break;
-    case 2: K2(n, w, act, stride, out); break;
-    case 3: K3(n, w, act, stride, out); break;
-    default: K4(n, w, act, stride, out); break;
-  }
-}
-
-#define PAGODA_DOT_KERNEL(format, fn) DotKernel{format, dispatch_columns<fn<1>, fn<2>, fn<3>, fn<4>>}
 const DotKernel kQ4_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_0_n);
 const DotKernel kQ8_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q8_0_n);
 const DotKernel kQ4_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q4_k_n);
