@@ -14,6 +14,11 @@ struct MatrixView {
   int64_t rows = 0;
   int64_t cols = 0;
   size_t row_bytes = 0;
+  // Optional copy of the first `packed_rows` rows (a multiple of 8) with the
+  // blocks of each 8 rows interleaved (see kernels/repack.h); the kernels
+  // use it where they have a packed variant, else `data`.
+  const void* packed = nullptr;
+  int64_t packed_rows = 0;
 
   const void* row(int64_t r) const { return static_cast<const uint8_t*>(data) + static_cast<size_t>(r) * row_bytes; }
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 #include "core/error.h"
 #include "kernels/attention.h"
@@ -18,7 +20,17 @@ void resize(std::vector<float>& v, int64_t n) {
 }  // namespace
 
 Model::Model(gguf::File file, HParams hp, Weights w)
-    : file_(std::move(file)), hparams_(std::move(hp)), weights_(std::move(w)) {}
+    : file_(std::move(file)), hparams_(std::move(hp)), weights_(std::move(w)) {
+  // NOTE: packed copies pay only where a SIMD path has packed kernels; the
+  // reference path reads the file's layout. PAGODA_NO_REPACK=1 turns it off
+  // (to measure what it buys).
+  const char* off = std::getenv("PAGODA_NO_REPACK");
+  if (kernels::best_cpu_path() == kernels::CpuPath::Reference || (off && std::string(off) == "1")) return;
+  for (LayerWeights& l : weights_.layers) {
+    for (kernels::MatrixView* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) packed_.pack(*m);
+  }
+  packed_.pack(weights_.output);
+}
 
 std::unique_ptr<Model> Model::load(const std::string& path) {
   gguf::File file = gguf::File::open(path);

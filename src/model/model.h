@@ -9,6 +9,7 @@
 
 #include "core/thread_pool.h"
 #include "gguf/file.h"
+#include "kernels/repack.h"
 #include "kv/contiguous_cache.h"
 #include "model/hparams.h"
 #include "model/weights.h"
@@ -32,6 +33,7 @@ class Model {
   const gguf::File& file() const { return file_; }
   const Weights& weights() const { return weights_; }
   size_t weight_bytes() const;  // bytes of all tensors in the file
+  size_t packed_bytes() const { return packed_.bytes(); }
 
   kv::ContiguousCache make_cache(int64_t n_ctx) const;
 
@@ -54,6 +56,7 @@ class Model {
   gguf::File file_;
   HParams hparams_;
   Weights weights_;
+  kernels::PackedWeights packed_;  // row-interleaved copies the views point into
   Workspace ws_;
 };
 

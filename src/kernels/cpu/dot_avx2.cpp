@@ -32,6 +32,8 @@ inline __m256i dot_u8_s8(__m256i u, __m256i s) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 }
 
+inline __m256i acc_u8_s8(__m256i acc, __m256i u, __m256i s) { return _mm256_add_epi32(acc, dot_u8_s8(u, s)); }
+
 #include "kernels/cpu/dot_legacy_x86.inc"
 
 // ---- activation quantizers -------------------------------------------------
@@ -250,13 +252,14 @@ void dot_f32_n(int64_t n, const void* w, const void* act, size_t stride, float* 
   }
 }
 
-const DotKernel kQ4_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_0_n);
+const DotKernel kQ4_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n);
 const DotKernel kQ8_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q8_0_n);
 const DotKernel kQ4_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q4_k_n);
 const DotKernel kQ6_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q6_k_n);
 const DotKernel kF16 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f16_n);
 const DotKernel kF32 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f32_n);
 #undef PAGODA_DOT_KERNEL
+#undef PAGODA_DOT_KERNEL_PACKED
 
 const DotKernel* kernel_for(quant::TensorType type) {
   switch (type) {

@@ -15,11 +15,14 @@ namespace {
 // VNNI: one instruction for the u8 x s8 products and their sums of four.
 inline __m256i dot_u8_s8(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s); }
 
+inline __m256i acc_u8_s8(__m256i acc, __m256i u, __m256i s) { return _mm256_dpbusd_epi32(acc, u, s); }
+
 #include "kernels/cpu/dot_legacy_x86.inc"
 
-const DotKernel kQ4_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_0_n);
+const DotKernel kQ4_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n);
 const DotKernel kQ8_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q8_0_n);
 #undef PAGODA_DOT_KERNEL
+#undef PAGODA_DOT_KERNEL_PACKED
 
 const DotKernel* kernel_for(quant::TensorType type) {
   switch (type) {

@@ -45,6 +45,9 @@ constexpr int kMaxDotColumns = 4;
 struct DotKernel {
   ActFormat format;
   DotFn dot;
+  // On the packed layout (kernels/repack.h): w is one group of 8 rows and
+  // out is [n_act][8]. nullptr when the type has no packed kernel here.
+  DotFn dot8;
 };
 
 struct IsaKernels {

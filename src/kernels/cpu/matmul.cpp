@@ -136,16 +136,40 @@ const uint8_t* prepare_activations(const cpu::IsaKernels& isa, const cpu::DotKer
   return act_buffer.data();
 }
 
-// Rows [begin, end) of W against all tokens, kMaxDotColumns tokens per
-// kernel call. Rows go in blocks of kRowBlock so that a block's weight rows
-// and one group of activation rows (about 20 KB for a 2048-wide Q4_0 layer)
-// stay in L1 while the block is swept over the token groups.
-void dot_rows(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t* act, size_t stride, int64_t n_tokens,
-              int64_t begin, int64_t end, float* y) {
+// Work is split in units: a group of 8 packed rows, or one plain row (the
+// rows past the packed ones, or all rows when the kernel has no packed
+// variant).
+int64_t packed_groups(const cpu::DotKernel& kernel, const MatrixView& w) {
+  return w.packed && kernel.dot8 ? w.packed_rows / 8 : 0;
+}
+
+int64_t work_units(const cpu::DotKernel& kernel, const MatrixView& w) {
+  const int64_t groups = packed_groups(kernel, w);
+  return groups + (w.rows - groups * 8);
+}
+
+// Units [begin, end) of W against all tokens, kMaxDotColumns tokens per
+// kernel call. Plain rows go in blocks of kRowBlock so that a block's weight
+// rows and one group of activation rows (about 20 KB for a 2048-wide Q4_0
+// layer) stay in L1 while the block is swept over the token groups.
+void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t* act, size_t stride, int64_t n_tokens,
+               int64_t begin, int64_t end, float* y) {
   constexpr int64_t kRowBlock = 8;
-  float out[cpu::kMaxDotColumns];
-  for (int64_t r0 = begin; r0 < end; r0 += kRowBlock) {
-    const int64_t r1 = std::min(end, r0 + kRowBlock);
+  const int64_t groups = packed_groups(kernel, w);
+  float out[cpu::kMaxDotColumns * 8];
+  const size_t group_bytes = 8 * w.row_bytes;
+  for (int64_t g = begin; g < std::min(end, groups); ++g) {
+    const void* packed = static_cast<const uint8_t*>(w.packed) + static_cast<size_t>(g) * group_bytes;
+    for (int64_t t = 0; t < n_tokens; t += cpu::kMaxDotColumns) {
+      const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxDotColumns, n_tokens - t));
+      kernel.dot8(w.cols, packed, act + static_cast<size_t>(t) * stride, stride, cols, out);
+      for (int j = 0; j < cols; ++j) std::memcpy(y + (t + j) * w.rows + g * 8, out + 8 * j, 8 * sizeof(float));
+    }
+  }
+  const int64_t row_begin = groups * 8 + std::max<int64_t>(0, begin - groups);
+  const int64_t row_end = groups * 8 + std::max<int64_t>(0, end - groups);
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
+    const int64_t r1 = std::min(row_end, r0 + kRowBlock);
     for (int64_t t = 0; t < n_tokens; t += cpu::kMaxDotColumns) {
       const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxDotColumns, n_tokens - t));
       const uint8_t* group = act + static_cast<size_t>(t) * stride;
@@ -168,8 +192,8 @@ void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, Thr
   }
   const size_t stride = cpu::act_row_bytes(kernel->format, w.cols);
   const uint8_t* act = prepare_activations(*isa, *kernel, x, n_tokens, w.cols, pool);
-  pool.parallel_for(w.rows, [&](int64_t begin, int64_t end) {
-    dot_rows(*kernel, w, act, stride, n_tokens, begin, end, y);
+  pool.parallel_for(work_units(*kernel, w), [&](int64_t begin, int64_t end) {
+    dot_units(*kernel, w, act, stride, n_tokens, begin, end, y);
   });
 }
 
@@ -195,15 +219,17 @@ void matmul_shared_input(std::initializer_list<MatmulOutput> outputs, const floa
   const int64_t cols = outputs.begin()->w->cols;
   const size_t stride = cpu::act_row_bytes(kernels[0]->format, cols);
   const uint8_t* act = prepare_activations(*isa, *kernels[0], x, n_tokens, cols, pool);
-  int64_t total_rows = 0;
-  for (const MatmulOutput& o : outputs) total_rows += o.w->rows;
-  pool.parallel_for(total_rows, [&](int64_t begin, int64_t end) {
-    int64_t first = 0;  // global index of the current output's row 0
+  int64_t total_units = 0;
+  i = 0;
+  for (const MatmulOutput& o : outputs) total_units += work_units(*kernels[i++], *o.w);
+  pool.parallel_for(total_units, [&](int64_t begin, int64_t end) {
+    int64_t first = 0;  // global index of the current output's unit 0
     size_t k = 0;
     for (const MatmulOutput& o : outputs) {
-      const int64_t lo = std::max(begin, first), hi = std::min(end, first + o.w->rows);
-      if (lo < hi) dot_rows(*kernels[k], *o.w, act, stride, n_tokens, lo - first, hi - first, o.y);
-      first += o.w->rows;
+      const int64_t units = work_units(*kernels[k], *o.w);
+      const int64_t lo = std::max(begin, first), hi = std::min(end, first + units);
+      if (lo < hi) dot_units(*kernels[k], *o.w, act, stride, n_tokens, lo - first, hi - first, o.y);
+      first += units;
       ++k;
     }
   });

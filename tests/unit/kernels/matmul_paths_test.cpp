@@ -10,6 +10,7 @@
 
 #include "kernels/cpu/dot_kernels.h"
 #include "kernels/matmul.h"
+#include "kernels/repack.h"
 #include "quant/dequantize.h"
 #include "quant/half.h"
 
@@ -69,7 +70,7 @@ TEST_P(MatmulPaths, MatchReferenceWithinActivationQuantizationBound) {
   std::mt19937 rng(42);
   ThreadPool pool(2);
   for (auto [rows, k_blocks, n_tokens] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
-           {1, 1, 1}, {7, 3, 1}, {33, 2, 5}, {16, 1, 4}, {9, 4, 9}, {64, 8, 3}}) {
+           {1, 1, 1}, {7, 3, 1}, {33, 2, 5}, {16, 1, 4}, {9, 4, 9}, {64, 8, 3}, {24, 3, 1}}) {
     const int64_t cols = unit * k_blocks;
     const auto w_data = random_matrix(type, rows, cols, rng);
     const MatrixView w{type, w_data.data(), rows, cols, quant::row_bytes(type, cols)};
@@ -103,13 +104,21 @@ TEST_P(MatmulPaths, MatchReferenceWithinActivationQuantizationBound) {
       }
     }
 
+    // The same matrix with its rows interleaved for the packed kernels (a
+    // tail of rows past the last full group of 8 stays plain).
+    MatrixView packed_w = w;
+    PackedWeights packed_store;
+    const bool packed = packed_store.pack(packed_w);
     for (CpuPath path : supported_cpu_paths()) {
-      std::vector<float> got(want.size());
-      matmul(w, x.data(), n_tokens, got.data(), pool, path);
-      for (size_t i = 0; i < got.size(); ++i) {
-        ASSERT_NEAR(got[i], want[i], bound[i]) << quant::type_info(type).name << " path " << cpu_path_name(path)
-                                               << " rows " << rows << " cols " << cols << " tokens " << n_tokens
-                                               << " at " << i;
+      for (const MatrixView* view : {&w, static_cast<const MatrixView*>(&packed_w)}) {
+        if (view == &packed_w && !packed) continue;
+        std::vector<float> got(want.size());
+        matmul(*view, x.data(), n_tokens, got.data(), pool, path);
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_NEAR(got[i], want[i], bound[i]) << quant::type_info(type).name << " path " << cpu_path_name(path)
+                                                 << (view == &packed_w ? " packed" : "") << " rows " << rows
+                                                 << " cols " << cols << " tokens " << n_tokens << " at " << i;
+        }
       }
     }
   }

@@ -1,0 +1,35 @@
+#pragma once
+// Load-time rearrangement of weights for the CPU kernels. Groups of 8 rows
+// are interleaved block by block, so one activation load feeds 8 rows and
+// the 8 row results land in one vector register (no horizontal sums).
+//
+// Q4_0x8 layout, per group of 8 rows and per 32-element block i:
+//   uint16_t d[8];          the 8 rows' fp16 scales
+//   uint8_t  qs[4][8][4];   chunk v, row r: bytes 4v..4v+3 of row r's qs
+// so a 32-byte load of chunk v holds, for each row, the nibbles of elements
+// 4v..4v+3 (low) and 16+4v..16+4v+3 (high). 144 bytes per group-block, the
+// same as 8 plain blocks.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "kernels/tensor_view.h"
+
+namespace pagoda::kernels {
+
+// Owns packed copies; keep it alive as long as the views that point into it.
+class PackedWeights {
+ public:
+  // Packs w if the type has a packed layout and at least 8 rows; sets
+  // w.packed / w.packed_rows. Returns false (w unchanged) otherwise.
+  bool pack(MatrixView& w);
+  size_t bytes() const { return bytes_; }
+
+ private:
+  std::vector<std::unique_ptr<uint8_t[]>> buffers_;
+  size_t bytes_ = 0;
+};
+
+bool has_packed_layout(quant::TensorType type);
+
+}  // namespace pagoda::kernels
