@@ -32,7 +32,6 @@ inline __m256i dot_u8_s8(__m256i u, __m256i s) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 }
 
-inline __m256i acc_u8_s8(__m256i acc, __m256i u, __m256i s) { return _mm256_add_epi32(acc, dot_u8_s8(u, s)); }
 
 #include "kernels/cpu/dot_legacy_x86.inc"
 

@@ -15,7 +15,6 @@ namespace {
 // VNNI: one instruction for the u8 x s8 products and their sums of four.
 inline __m256i dot_u8_s8(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s); }
 
-inline __m256i acc_u8_s8(__m256i acc, __m256i u, __m256i s) { return _mm256_dpbusd_epi32(acc, u, s); }
 
 #include "kernels/cpu/dot_legacy_x86.inc"
 
