@@ -9,6 +9,11 @@
 // so a 32-byte load of chunk v holds, for each row, the nibbles of elements
 // 4v..4v+3 (low) and 16+4v..16+4v+3 (high). 144 bytes per group-block, the
 // same as 8 plain blocks.
+//
+// Q8_0x8 layout, per group of 8 rows and per block i:
+//   uint16_t d[8];
+//   int8_t   qs[8][8][4];   chunk v (0..7), row r: elements 4v..4v+3 of row r
+// 272 bytes per group-block.
 #include <cstdint>
 #include <memory>
 #include <vector>

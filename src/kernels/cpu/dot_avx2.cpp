@@ -252,7 +252,7 @@ void dot_f32_n(int64_t n, const void* w, const void* act, size_t stride, float* 
 }
 
 const DotKernel kQ4_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n);
-const DotKernel kQ8_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q8_0_n);
+const DotKernel kQ8_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_n);
 const DotKernel kQ4_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q4_k_n);
 const DotKernel kQ6_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q6_k_n);
 const DotKernel kF16 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f16_n);

@@ -19,7 +19,7 @@ inline __m256i dot_u8_s8(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm2
 #include "kernels/cpu/dot_legacy_x86.inc"
 
 const DotKernel kQ4_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n);
-const DotKernel kQ8_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q8_0_n);
+const DotKernel kQ8_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_n);
 #undef PAGODA_DOT_KERNEL
 #undef PAGODA_DOT_KERNEL_PACKED
 
