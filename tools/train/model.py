@@ -108,14 +108,19 @@ class Attention(nn.Module):
         q = self.wq(x).view(b, t, self.n_heads, self.hd).transpose(1, 2)
         k = self.wk(x).view(b, t, self.n_kv, self.hd).transpose(1, 2)
         v = self.wv(x).view(b, t, self.n_kv, self.hd).transpose(1, 2)
-        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        # Scaling q (b*h*t*hd values) is far cheaper than scaling the scores (b*h*t*t).
+        q = apply_rope(q, cos, sin) * (1.0 / math.sqrt(self.hd))
+        k = apply_rope(k, cos, sin)
+        # Grouped-query attention without copying k/v: the `rep` query heads that share
+        # kv head j (heads j*rep .. j*rep+rep-1) are stacked along the sequence axis.
         rep = self.n_heads // self.n_kv
-        if rep > 1:  # query head h uses kv head h // rep
-            k = k.repeat_interleave(rep, dim=1)
-            v = v.repeat_interleave(rep, dim=1)
-        scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.hd)) + mask
-        out = F.softmax(scores, dim=-1) @ v
-        return self.wo(out.transpose(1, 2).reshape(b, t, self.n_heads * self.hd))
+        qg = q.reshape(b * self.n_kv, rep * t, self.hd)
+        kg = k.reshape(b * self.n_kv, t, self.hd)
+        vg = v.reshape(b * self.n_kv, t, self.hd)
+        scores = torch.baddbmm(mask.repeat(rep, 1), qg, kg.transpose(1, 2))  # mask added by the GEMM
+        out = torch.bmm(F.softmax(scores, dim=-1), vg)  # (b*n_kv, rep*t, hd)
+        out = out.view(b, self.n_heads, t, self.hd).transpose(1, 2).reshape(b, t, self.n_heads * self.hd)
+        return self.wo(out)
 
 
 class FeedForward(nn.Module):
@@ -181,7 +186,7 @@ class Llama(nn.Module):
         cos, sin, mask = self.rope_cos[:t], self.rope_sin[:t], self.causal_mask[:t, :t]
         for layer in self.layers:
             h = layer(h, cos, sin, mask)
-        logits = self.output(self.norm(h))
+        logits = self.output(self.norm(h)).float()  # under bf16 autocast the head runs in bf16; the loss does not
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))

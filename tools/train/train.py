@@ -43,9 +43,27 @@ from textio import Encoder  # noqa: E402
 CKPT_FORMAT = "pagoda-train-v1"
 # Flags that define the run; a resume takes them from the checkpoint.
 SCHEDULE_KEYS = ("steps", "batch_size", "lr", "min_lr_ratio", "warmup", "weight_decay", "beta1", "beta2",
-                 "grad_clip", "seed", "eval_batches")
+                 "grad_clip", "seed", "eval_batches", "precision")
 # Flags that may change between sessions.
 RUNTIME_KEYS = ("threads", "log_every", "eval_every", "ckpt_every", "max_minutes", "stop_at", "sample")
+
+
+def cpu_has_bf16() -> bool:
+    """True when the CPU multiplies bf16 natively (oneDNN then runs bf16 GEMMs ~5x faster than f32)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(p: str) -> str:
+    return ("bf16" if cpu_has_bf16() else "f32") if p == "auto" else p
+
+
+def autocast(precision: str):
+    """bf16 autocast: matmuls in bf16 with f32 master weights, residual stream and loss in f32."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def lr_at(step: int, t: dict) -> float:
@@ -75,12 +93,13 @@ def make_optimizer(model: Llama, t: dict) -> torch.optim.Optimizer:
 
 
 @torch.no_grad()
-def evaluate(model: Llama, windows: np.ndarray, batch_size: int) -> float:
+def evaluate(model: Llama, windows: np.ndarray, batch_size: int, precision: str) -> float:
     model.eval()
     total, n = 0.0, 0
     for i in range(0, len(windows), batch_size):
         w = torch.from_numpy(windows[i:i + batch_size])
-        _, loss = model(w[:, :-1], w[:, 1:])
+        with autocast(precision):
+            _, loss = model(w[:, :-1], w[:, 1:])
         total += float(loss) * len(w)
         n += len(w)
     model.train()
@@ -106,6 +125,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--grad-clip", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--eval-batches", type=int, default=8, help="validation windows = eval_batches * batch_size")
+    ap.add_argument("--precision", choices=("auto", "bf16", "f32"), default="auto",
+                    help="bf16 autocast for matmuls (auto: when the CPU has avx512_bf16/amx_bf16)")
     ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--eval-every", type=int, default=100)
@@ -123,6 +144,7 @@ def train(args: argparse.Namespace) -> dict:
     ckpt_path = out / "ckpt.pt"
     torch.set_num_threads(args.threads)
     t = {k: getattr(args, k) for k in SCHEDULE_KEYS}
+    t["precision"] = resolve_precision(t["precision"])
 
     ckpt = None
     if args.resume:
@@ -165,7 +187,7 @@ def train(args: argparse.Namespace) -> dict:
         step = ckpt["step"]
     n_params = model.num_parameters()
     print(f"model: {n_params:,} parameters {mc.to_dict()}")
-    print(f"data: {len(train_tokens):,} train tokens, {len(valid_tokens):,} valid tokens; "
+    print(f"precision {t['precision']}, {args.threads} thread(s); data: {len(train_tokens):,} train tokens, {len(valid_tokens):,} valid tokens; "
           f"{t['batch_size'] * mc.context} tokens/step; starting at step {step} of {t['steps']}")
 
     def state(val_loss: float | None) -> dict:
@@ -192,7 +214,8 @@ def train(args: argparse.Namespace) -> dict:
             for g in opt.param_groups:
                 g["lr"] = lr
             x, y = batch_at(train_tokens, t["seed"], step, t["batch_size"], mc.context)
-            _, loss = model(torch.from_numpy(x), torch.from_numpy(y))
+            with autocast(t["precision"]):
+                _, loss = model(torch.from_numpy(x), torch.from_numpy(y))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if t["grad_clip"] > 0:
@@ -203,7 +226,7 @@ def train(args: argparse.Namespace) -> dict:
             last = step == t["steps"]
             evaluated = step % args.eval_every == 0 or last
             if evaluated:
-                val_loss = evaluate(model, windows, t["batch_size"])
+                val_loss = evaluate(model, windows, t["batch_size"], t["precision"])
             if step % args.log_every == 0 or evaluated:
                 now = time.perf_counter()
                 rec = {"step": step, "train_loss": round(sum(interval_losses) / len(interval_losses), 4),

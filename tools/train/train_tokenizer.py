@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -54,29 +56,38 @@ def train_tokenizer(corpus: Path, out: Path, vocab_size: int, sample_mb: float =
     import sentencepiece as spm
 
     out.mkdir(parents=True, exist_ok=True)
+    cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
-        lines = Path(tmp) / "lines.txt"
-        n = write_training_lines(corpus, lines, int(sample_mb * 1e6))
-        spm.SentencePieceTrainer.train(
-            input=str(lines),
-            model_prefix=str(out / "tokenizer"),
-            model_type=model_type,
-            vocab_size=vocab_size,
-            character_coverage=1.0,
-            byte_fallback=True,
-            unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
-            unk_piece="<unk>", bos_piece="<s>", eos_piece="</s>",
-            user_defined_symbols=list(SPECIAL_TOKENS),
-            normalization_rule_name="identity",
-            remove_extra_whitespaces=False,
-            add_dummy_prefix=True,
-            split_digits=True,
-            input_sentence_size=0,
-            shuffle_input_sentence=False,
-            max_sentence_length=1 << 14,
-            num_threads=threads,
-            minloglevel=2,
-        )
+        # The model file records the input path and model prefix: train inside the
+        # temporary directory with fixed relative names so the bytes never depend on
+        # where the corpus or the output live.
+        n = write_training_lines(corpus.resolve(), Path(tmp) / "lines.txt", int(sample_mb * 1e6))
+        os.chdir(tmp)
+        try:
+            spm.SentencePieceTrainer.train(
+                input="lines.txt",
+                model_prefix="tokenizer",
+                model_type=model_type,
+                vocab_size=vocab_size,
+                character_coverage=1.0,
+                byte_fallback=True,
+                unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
+                unk_piece="<unk>", bos_piece="<s>", eos_piece="</s>",
+                user_defined_symbols=list(SPECIAL_TOKENS),
+                normalization_rule_name="identity",
+                remove_extra_whitespaces=False,
+                add_dummy_prefix=True,
+                split_digits=True,
+                input_sentence_size=0,
+                shuffle_input_sentence=False,
+                max_sentence_length=1 << 14,
+                num_threads=threads,
+                minloglevel=2,
+            )
+        finally:
+            os.chdir(cwd)
+        for name in ("tokenizer.model", "tokenizer.vocab"):
+            shutil.move(str(Path(tmp) / name), str(out / name))
     model = out / "tokenizer.model"
     print(f"trained {model} on {n} lines: vocab {vocab_size}, sha256 "
           f"{hashlib.sha256(model.read_bytes()).hexdigest()[:16]}")
