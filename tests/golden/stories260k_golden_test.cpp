@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "model/model.h"
@@ -56,6 +57,7 @@ TEST_F(Stories260KGolden, FirstStepLogitsMatchExactF32Reference) {
     double max_diff = 0;
     for (size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - expected[i]));
     EXPECT_LT(max_diff, kLogitTolerance) << "case " << c["name"];
+    std::cout << "[ INFO     ] " << c["name"].get<std::string>() << ": max |logit - reference| = " << max_diff << "\n";
   }
 }
 
