@@ -235,9 +235,12 @@ class Story:
             self.say("from that day on, {H} [always remembered|never forgot] that {L}.",
                      "from then on, {H} knew that {L}.", L=lesson)
         else:
-            self.say("[and they all lived happily ever after|the end|and that was a very good day].",
-                     "[that night|at bedtime], {H} [smiled|fell asleep] thinking about the [day|fun they had].",
-                     "it was the best day ever.")
+            self.say("[and they all lived happily ever after|the end|and that was a [very good|happy|wonderful] day].",
+                     "[that night|at bedtime|when the stars came out], {H} [smiled|fell asleep|snuggled into bed] "
+                     "thinking about the [day|fun they had|{On}|adventure].",
+                     "it was the [best|happiest|most wonderful|nicest] day [ever|of the whole year|{H} could remember].",
+                     "{H} [went home|walked home|skipped home] [tired but happy|with a big smile|singing a little song].",
+                     "[and|so] everyone was {happy}[ again| at last|].")
 
     def generic_questions(self) -> None:
         h = self.hero
