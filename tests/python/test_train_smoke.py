@@ -29,7 +29,7 @@ import torch  # noqa: E402
 
 from export import read_safetensors_header  # noqa: E402
 from model import Llama, ModelConfig  # noqa: E402
-from textio import Encoder, read_documents  # noqa: E402
+from textio import SPECIAL_TOKENS, Encoder, read_documents, split_special  # noqa: E402
 
 PY = sys.executable
 STEPS = 20
@@ -50,6 +50,37 @@ def sha(path: Path) -> str:
 
 def log_records(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
+
+
+def llama_spm_encode(text: str, tok: dict) -> list[int]:
+    """llama.cpp's SPM tokenization from the exported GGUF fields alone: special tokens
+    split out; each text fragment gets a leading space, spaces become U+2581; adjacent
+    symbols merge greedily, highest-scoring result first (leftmost on ties); leftover
+    characters become their <0xNN> byte tokens."""
+    ids_of = {t: i for i, t in enumerate(tok["tokens"])}
+    scores = tok["scores"]
+    out: list[int] = []
+    for part in split_special(text):
+        if part in SPECIAL_TOKENS:
+            out.append(ids_of[part])
+            continue
+        syms = list((" " + part).replace(" ", "\u2581"))
+        while True:
+            best = None
+            for i in range(len(syms) - 1):
+                j = ids_of.get(syms[i] + syms[i + 1])
+                if j is not None and (best is None or scores[j] > best[0]):
+                    best = (scores[j], i)
+            if best is None:
+                break
+            i = best[1]
+            syms[i:i + 2] = [syms[i] + syms[i + 1]]
+        for sym in syms:
+            if sym in ids_of:
+                out.append(ids_of[sym])
+            else:
+                out.extend(ids_of[f"<0x{b:02X}>"] for b in sym.encode("utf-8"))
+    return out
 
 
 class PipelineSmokeTest(unittest.TestCase):
@@ -156,6 +187,14 @@ class PipelineSmokeTest(unittest.TestCase):
         self.assertTrue(tok["add_bos_token"])
         self.assertIn("<|assistant|>", tok["chat_template"])
         self.assertTrue(any(t.startswith("\u2581") for t in tok["tokens"]))
+
+    def test_exported_vocab_tokenizes_like_training(self) -> None:
+        """The GGUF fields, run through llama.cpp's algorithm, give the training token ids."""
+        tok = json.loads((self.export_dir / "pagoda_tokenizer.json").read_text())
+        enc = Encoder(self.tok_model)
+        docs = list(read_documents(self.corpus / "valid.txt"))[:6] + ["snow ☃ and  two spaces", "<|user|>Hi!<|end|>"]
+        for doc in docs:
+            self.assertEqual(llama_spm_encode(doc, tok), enc.encode(doc), doc[:80])
 
     def test_safetensors_parse_back(self) -> None:
         path = self.export_dir / "model.safetensors"

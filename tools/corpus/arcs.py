@@ -50,16 +50,18 @@ def lost_thing(s: Story) -> None:
           "[suddenly|then] {H} saw that {his} {O} was [gone|missing]!")
     s.say("{H} felt {sad}.", "{H} was so {sad} that {he} [began to cry|sat down on the ground].",
           "\"Oh no! Where is my {On}?\" {he} [cried|said].")
-    for _ in range(s.rng.randint(1, 3)):
-        s.say("{he} looked {spot}, but it was not there.", "then {he} [looked|searched] {spot}. [Still|But there was] no {On}!",
-              "{he} even looked {spot}, but {he} could not find it.")
+    tries = s.rng.randint(1, 3)
+    spots = s.rng.sample(s.place.spots, tries + 1)  # distinct places: searched ones, then where it is
+    for spot in spots[:tries]:
+        s.say("{he} looked {W}, but it was not there.", "then {he} [looked|searched] {W}. [Still|But there was] no {On}!",
+              "{he} even looked {W}, but {he} could not find it.", W=spot)
     helper_ability = next((a for a in ("smell", "fly", "see") if a in s.friend.kind.abilities), "")
     s.say("[just then|soon], {F} [came by|walked up|saw {H}] and asked, \"Why are you [sad|crying], {H}?\"",
           "{F} saw that {H} was {sad} and asked, \"What is wrong?\"")
     s.say("\"I lost my {On},\" said {H}.", "{H} told {F} about the lost {On}.",
           "\"My {On} is gone,\" {H} [said|cried], \"and I cannot find it!\"")
     s.say("\"Don't worry. I will help you[ find it|],\" said {F}.", "{F} said, \"Let's look together!\"")
-    found = pick(s.rng, s.place.spots)
+    found = spots[-1]
     if helper_ability == "smell":
         s.say("{F} sniffed the ground with {fhis} [good|strong|clever] nose.", "{F} put {fhis} nose down and sniffed and sniffed.")
     elif helper_ability == "fly":
@@ -113,7 +115,7 @@ def stuck_high(s: Story) -> None:
         s.say("{F} flew up and [pulled|pushed] the {On} down.", "{F} [flapped|spread] {fhis} wings, flew up and got the {On}.")
         how = "flew up and got it"
     else:
-        s.say("{F} climbed up[ slowly|carefully|] and [got|brought down] the {On}.",
+        s.say("{F} climbed up[ slowly| carefully|] and [got|brought down] the {On}.",
               "{F} was a good climber. {fhe} climbed up and got the {On}.")
         how = "climbed up and got it"
     s.say("{H} was {happy}. \"Thank you, {F}!\" {he} said.", "{H} [laughed|smiled] and hugged {F}.",
@@ -166,12 +168,13 @@ def fear(s: Story) -> None:
     if helper == "{F}":
         s.say("[luckily|just then], {fdesc} was [there|nearby].", "{H}'s friend, {fdesc}, saw that {he} was {scared}.")
     e["X"] = s.x(helper)
+    e["Xhe"] = s.ctx["ghe"] if helper == "{G}" else s.ctx["fhe"]
     s.say("{X} [sat down next to|held the hand of|came to] {H} and said, \"{A}.\"",
           "\"Do not be afraid,\" said {X}. \"{A}.\"", **e)
     s.say("{H} took a deep breath.", "{H} thought about it for a moment.", "{H} [nodded|listened].")
     s.say("then {he} {B}.", "slowly, {H} {B}.", "with a brave face, {H} {B}.", **e)
     s.say("it was not so scary after all!", "{H} was not scared anymore.", "it was even fun!")
-    s.say("{H} felt {proud}.", "{H} felt [brave and|so] {proud}.", "{X} smiled. \"You were very brave,\" {ghe} said.", **e)
+    s.say("{H} felt {proud}.", "{H} felt [brave and|so] {proud}.", "{X} smiled. \"You were very brave,\" {Xhe} said.", **e)
     s.facts["place"] = s.sentence("it happens when {N}.", **e)
     s.facts["title"] = title_case(s.x(pick(s.rng, ("{H} Is Brave", "Brave {H}", "{H} and {W}", "Not Scared Anymore")), **e))
     s.facts["summary"] = s.sentence("{H} was afraid of {W}, but with help from {X}, {he} {B}.", **e)

@@ -108,6 +108,7 @@ _AN_RE = re.compile(r"\b([Aa]) (?=([aeiouAEIOU]\w*))")
 _A_EXCEPTIONS = ("uni", "use", "one", "eu", "ur")
 _SPACES_RE = re.compile(r" {2,}")
 _INNER_START_RE = re.compile(r"([.!?] \"?)([a-z])")
+_QUOTE_START_RE = re.compile(r"([,:] \")([a-z])")
 _SPACE_PUNCT_RE = re.compile(r" +([,.!?;:])")
 
 
@@ -125,6 +126,7 @@ def finish(sentence: str) -> str:
     s = s.replace(",,", ",").replace(",.", ".").replace(".,", ",")
     s = _AN_RE.sub(_an, s)
     s = _INNER_START_RE.sub(lambda m: m.group(1) + m.group(2).upper(), s)
+    s = _QUOTE_START_RE.sub(lambda m: m.group(1) + m.group(2).upper(), s)
     if s and s[0].islower():
         s = s[0].upper() + s[1:]
     elif s.startswith('"') and len(s) > 1 and s[1].islower():

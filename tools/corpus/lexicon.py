@@ -107,6 +107,7 @@ GROWNUPS = (
 
 TRAITS = (
     "lively", "cheeky", "thoughtful", "jolly", "daring", "patient", "dreamy", "chatty",
+    "gentle-hearted", "sunny", "wise", "tidy", "eager", "merry", "loyal", "nimble", "hopeful",
     "kind", "brave", "shy", "curious", "happy", "clever", "sleepy", "funny", "gentle", "cheerful",
     "busy", "friendly", "playful", "quiet", "silly", "smart", "careful", "helpful", "bouncy", "polite",
 )
@@ -153,7 +154,8 @@ THINGS = (
 )
 
 FOODS = ("warm soup", "fresh milk", "blueberries", "popcorn", "apple pie", "carrot cake", "lemonade",
-         "apples", "cookies", "berries", "carrots", "bread", "cheese", "honey", "nuts", "pie", "soup",
+         "apples", "pumpkin bread", "hot cocoa", "cucumber slices", "fig cookies", "warm rolls", "peas",
+         "baked potatoes", "melon", "yogurt with honey", "cheese sandwiches", "cookies", "berries", "carrots", "bread", "cheese", "honey", "nuts", "pie", "soup",
          "cake", "pears", "grapes", "corn", "muffins", "pancakes", "sandwiches", "seeds", "plums",
          "peaches", "bananas", "rice", "noodles", "strawberries", "oranges", "cherries", "jam toast")
 
@@ -297,6 +299,9 @@ HOBBIES = (
     "watch the clouds", "splash in the water", "count the birds", "make funny faces", "hum songs",
     "fly kites", "play music", "plant flowers", "make sandcastles", "skip stones", "roll down hills",
     "read stories with {G}", "play in the snow", "catch leaves", "look for bugs", "make paper boats",
+    "sort pebbles by color", "whistle little tunes", "feed the ducks", "build towers of blocks", "blow bubbles",
+    "play dress-up", "ride on {G}'s shoulders", "stack pillows into forts", "chase {his} own shadow",
+    "count the stars", "make mud pies", "watch the rain", "tell stories to {his} toys",
 )
 ADVERBS_QUICK = ("quickly", "fast", "as fast as {he} could", "right away", "in a hurry")
 ADVERBS_SLOW = ("slowly", "carefully", "very slowly", "step by step", "on tiptoe")
@@ -309,7 +314,16 @@ SKY = ("the sky was blue", "the sun was warm", "a cool wind was blowing", "white
        "the air smelled of flowers", "the birds were singing", "the leaves were rustling",
        "the grass was wet with dew", "bees were buzzing nearby", "the sun was going down",
        "the air was fresh and cool", "a soft breeze moved the grass", "it was warm and quiet",
-       "little bugs were humming", "the trees were green and tall")
+       "little bugs were humming", "the trees were green and tall", "the clouds looked like sheep",
+       "a rainbow of flowers waved in the wind", "the puddles sparkled in the sun", "a woodpecker was tapping on a tree",
+       "the river was singing over the stones", "the fields were golden", "the morning was misty and still",
+       "a bright red kite danced far away", "the smell of fresh bread came from a window", "the leaves were turning orange")
+# Small things that happen nearby, for color between plot beats.
+ASIDES = ("a little [bird|squirrel|butterfly|rabbit] [flew|ran|hopped] by", "somewhere, a dog barked",
+          "the wind [whistled|hummed] in the trees", "a bee buzzed past {H}'s nose",
+          "a [frog|cricket] [croaked|chirped] nearby", "a leaf floated down and landed on {H}'s head",
+          "a cloud covered the sun for a moment", "two ducks waddled past",
+          "a cat watched them from a wall", "the church bell rang [far away|in the distance]")
 LOOKS_HUMAN = ("big brown eyes", "curly red hair", "long black hair", "a big smile", "freckles on {his} nose",
                "short yellow hair", "rosy cheeks", "a missing front tooth", "bright blue eyes", "two long braids")
 LOOKS_FUR = ("soft brown fur", "a long fluffy tail", "big round ears", "a shiny black nose", "white spots",

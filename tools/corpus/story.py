@@ -119,7 +119,7 @@ class Story:
             "quick": lx.ADVERBS_QUICK, "slow": lx.ADVERBS_SLOW, "say": lx.SAY_VERBS,
             "home": h.kind.home or "a little house", "fhome": f.kind.home or "a little house",
             "fsound": f.kind.sound or "smiled", "hsound": h.kind.sound or "smiled",
-            "then": lx.THEN, "sky": lx.SKY, "looks": self._looks(h), "flooks": self._looks(f),
+            "then": lx.THEN, "sky": lx.SKY, "aside": lx.ASIDES, "looks": self._looks(h), "flooks": self._looks(f),
             **{k: v for k, v in lx.FEELINGS.items()},
         })
 
@@ -192,7 +192,8 @@ class Story:
         self.say(
             "{H} had a [good|best|dear] friend, {fdesc}.",
             "{H}'s [best|good] friend was {fdesc}.",
-            "{H} [often|always|sometimes] played with {fdesc}[ who lived in {fhome}|].",
+            "{H} [often|always|sometimes] played with {fdesc}[ who lived in {fhome}| who liked to {hobby}|].",
+            "{H}'s [best|good] friend was {fdesc}, who [had {flooks}|liked to {hobby}|lived in {fhome}].",
             "{fdesc} was {H}'s [best|closest] friend.",
             "[not far away|nearby|next door], in {fhome}, lived {fdesc}.",
         )
@@ -202,7 +203,9 @@ class Story:
     def scenery(self, p: float = 0.5) -> None:
         """An optional sentence of weather or surroundings."""
         if self.place.outdoor and self.rng.random() < p:
-            self.say("{sky}.", "{sky}, and {sky}.", "{sky} and {H} felt {happy}.", "outside, {sky}.")
+            self.say("{sky}.", "{sky}, and {sky}.", "{sky}, and {H} felt {happy}.", "outside, {sky}.",
+                     "while {H} [walked|played|looked around], {aside}.", "{aside}[, and {H} smiled|].",
+                     "{sky}, and {aside}.")
 
     def go_to_place(self, purpose: str = "play") -> None:
         self.flow = True
