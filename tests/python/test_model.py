@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "train"))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+import model as model_module  # noqa: E402
 from model import PRESETS, Llama, ModelConfig, apply_rope, rope_tables  # noqa: E402
 
 CFG = ModelConfig(vocab_size=50, dim=24, n_layers=2, n_heads=6, n_kv_heads=2, ffn_dim=40, context=16)
@@ -81,6 +82,26 @@ class ModelTest(unittest.TestCase):
             got = self.m(tokens[None])[0][0]
             want = naive_forward(self.m, tokens)
         self.assertTrue(torch.allclose(got, want, atol=1e-4), (got - want).abs().max())
+
+    def test_chunked_attention_matches_batched(self) -> None:
+        x = torch.randint(0, CFG.vocab_size, (3, 12))
+
+        def run() -> tuple[torch.Tensor, list[torch.Tensor]]:
+            self.m.zero_grad()
+            logits, loss = self.m(x[:, :-1], x[:, 1:])
+            loss.backward()
+            return logits.detach(), [p.grad.clone() for p in self.m.parameters()]
+
+        saved = model_module.ATTN_CHUNK_ELEMS
+        try:
+            whole = run()
+            model_module.ATTN_CHUNK_ELEMS = 1  # two kv groups per chunk: 3 chunks for 3 x 2 groups
+            chunked = run()
+        finally:
+            model_module.ATTN_CHUNK_ELEMS = saved
+        self.assertTrue(torch.allclose(whole[0], chunked[0], atol=1e-6))
+        for a, b in zip(whole[1], chunked[1]):
+            self.assertTrue(torch.allclose(a, b, atol=1e-6))
 
     def test_causal(self) -> None:
         a = torch.randint(0, CFG.vocab_size, (1, 10))

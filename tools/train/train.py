@@ -11,7 +11,8 @@ OUT receives:
                steps, at the end, and on SIGINT/SIGTERM or --max-minutes
   log.jsonl    one JSON record per --log-every steps: step, train_loss,
                val_loss (at evaluations, else null), lr, tokens_per_s, elapsed_s
-  tokens/      the cached token ids of the corpus (.npy)
+  tokens/      the cached token ids of the corpus (.npy), unless --cache-dir names
+               another place (share one between the target and draft runs)
 
 --resume continues from OUT/ckpt.pt with the checkpoint's own settings
 (schedule, batch, seed), so the learning rate and the batches are the ones
@@ -45,7 +46,7 @@ CKPT_FORMAT = "pagoda-train-v1"
 SCHEDULE_KEYS = ("steps", "batch_size", "lr", "min_lr_ratio", "warmup", "weight_decay", "beta1", "beta2",
                  "grad_clip", "seed", "eval_batches", "precision")
 # Flags that may change between sessions.
-RUNTIME_KEYS = ("threads", "log_every", "eval_every", "ckpt_every", "max_minutes", "stop_at", "sample")
+RUNTIME_KEYS = ("cache_dir", "threads", "log_every", "eval_every", "ckpt_every", "max_minutes", "stop_at", "sample")
 
 
 def cpu_has_bf16() -> bool:
@@ -114,6 +115,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--preset", choices=sorted(PRESETS), default="target")
     ap.add_argument("--config", type=Path, help="JSON with model keys (dim, n_layers, ...) overriding the preset")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/ckpt.pt")
+    ap.add_argument("--cache-dir", type=Path, help="where tokenized corpora are cached (default OUT/tokens)")
     ap.add_argument("--steps", type=int, default=2000, help="total optimizer steps of the schedule")
     ap.add_argument("--batch-size", type=int, default=16, help="windows of `context` tokens per step")
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -173,8 +175,9 @@ def train(args: argparse.Namespace) -> dict:
             mc = ModelConfig.from_dict({**mc.to_dict(), **json.loads(args.config.read_text())})
         mc = replace(mc, vocab_size=Encoder(tok_path).vocab_size)
 
-    train_tokens = load_tokens(corpus / "train.txt", tok_path, out / "tokens")
-    valid_tokens = load_tokens(corpus / "valid.txt", tok_path, out / "tokens")
+    cache_dir = args.cache_dir or out / "tokens"
+    train_tokens = load_tokens(corpus / "train.txt", tok_path, cache_dir)
+    valid_tokens = load_tokens(corpus / "valid.txt", tok_path, cache_dir)
     windows = eval_windows(valid_tokens, t["eval_batches"] * t["batch_size"], mc.context)
 
     torch.manual_seed(t["seed"])
