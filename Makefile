@@ -10,7 +10,7 @@ MODEL  ?= $(firstword $(wildcard $(PAGODA_SHARED)/models/stories260K.gguf))
 PROMPT ?= Once upon a time
 N      ?= 128
 
-.PHONY: all bootstrap configure build test test-release test-sanitize run clean
+.PHONY: all bootstrap configure build test test-release test-python test-sanitize run clean
 
 all: build
 
@@ -25,9 +25,14 @@ configure: $(BUILD_DIR)/CMakeCache.txt
 build: bootstrap configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# The whole suite: the Release build's tests, then the same tests under
-# AddressSanitizer + UndefinedBehaviorSanitizer (what CI runs).
-test: test-release test-sanitize
+# The whole suite: the Release build's tests, the Python pipeline's smoke
+# tests, then the C++ tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (what CI runs).
+test: test-release test-python test-sanitize
+
+# tools/corpus and tools/train (Debian's python3-torch; /usr/bin/python3 on purpose).
+test-python: bootstrap
+	/usr/bin/python3 -m unittest discover -s tests/python
 
 test-release: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
