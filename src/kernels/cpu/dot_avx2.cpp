@@ -100,16 +100,20 @@ void quantize_q8k(const float* x, void* out, int64_t n) {
 
 // ---- Q4_K x Q8K --------------------------------------------------------------
 
-// The 6-bit scales and mins of Q4_K/Q5_K's 8 sub-blocks.
-inline void unpack_scales_k4(const uint8_t* s, uint8_t* sc, uint8_t* m) {
-  for (int j = 0; j < 4; ++j) {
-    sc[j] = s[j] & 63;
-    m[j] = s[j + 4] & 63;
-  }
-  for (int j = 4; j < 8; ++j) {
-    sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-    m[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
+// The 6-bit scales and mins of Q4_K/Q5_K's 8 sub-blocks, 12 bytes s[]:
+//   s[0..3]  low 6 bits: scale 0..3, top 2 bits: bits 4-5 of scale 4..7
+//   s[4..7]  low 6 bits: min 0..3,   top 2 bits: bits 4-5 of min 4..7
+//   s[8..11] low nibble: bits 0-3 of scale 4..7, high nibble: of min 4..7
+// Unpacked four at a time in 32-bit words: scales and mins 8 bytes each.
+inline void unpack_scales_k4(const uint8_t* s, uint64_t* scales, uint64_t* mins) {
+  uint32_t w[3];
+  std::memcpy(w, s, 12);
+  const uint32_t sc_lo = w[0] & 0x3F3F3F3Fu;
+  const uint32_t mn_lo = w[1] & 0x3F3F3F3Fu;
+  const uint32_t sc_hi = (w[2] & 0x0F0F0F0Fu) | (((w[0] >> 6) & 0x03030303u) << 4);
+  const uint32_t mn_hi = ((w[2] >> 4) & 0x0F0F0F0Fu) | (((w[1] >> 6) & 0x03030303u) << 4);
+  *scales = sc_lo | (static_cast<uint64_t>(sc_hi) << 32);
+  *mins = mn_lo | (static_cast<uint64_t>(mn_hi) << 32);
 }
 
 // Float accumulation once per super-block; the min / offset corrections
@@ -127,12 +131,17 @@ void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
     uint16_t dh[2];
     std::memcpy(dh, b, 4);
     const float d = fp16(dh[0]), dmin = fp16(dh[1]);
-    uint8_t sc[8], mn[8];
-    unpack_scales_k4(b + offsetof(BlockQ4_K, scales), sc, mn);
+    uint64_t sc8, mn8;
+    unpack_scales_k4(b + offsetof(BlockQ4_K, scales), &sc8, &mn8);
     // Mins duplicated per pair of 16-groups: madd with the group sums gives
     // min[s] * (bsum[2s] + bsum[2s+1]) in lane s.
-    const __m256i mins16 = _mm256_setr_epi16(mn[0], mn[0], mn[1], mn[1], mn[2], mn[2], mn[3], mn[3], mn[4], mn[4],
-                                             mn[5], mn[5], mn[6], mn[6], mn[7], mn[7]);
+    const __m128i mn = _mm_cvtsi64_si128(static_cast<int64_t>(mn8));
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn, mn));
+    // Scale of sub-block s in every int16 lane: shuffle its byte out of the
+    // 8 scales widened to int16.
+    const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
+    __m256i scale[8];
+    for (int k = 0; k < 8; ++k) scale[k] = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * k)));
     const uint8_t* qs = b + offsetof(BlockQ4_K, qs);
     __m256i q_lo[4], q_hi[4];
     for (int k = 0; k < 4; ++k) {
@@ -147,8 +156,8 @@ void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
         // maddubs pair sums are at most 2*15*128; times a 6-bit scale in madd.
         const __m256i p_lo = _mm256_maddubs_epi16(q_lo[k], load256(ab.qs + 64 * k));
         const __m256i p_hi = _mm256_maddubs_epi16(q_hi[k], load256(ab.qs + 64 * k + 32));
-        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p_lo, _mm256_set1_epi16(sc[2 * k])));
-        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p_hi, _mm256_set1_epi16(sc[2 * k + 1])));
+        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p_lo, scale[2 * k]));
+        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p_hi, scale[2 * k + 1]));
       }
       const __m256i mins = _mm256_madd_epi16(load256(ab.bsums), mins16);
       acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(isum), acc[j]);
