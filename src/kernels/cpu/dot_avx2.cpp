@@ -222,42 +222,39 @@ void dot_q6_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
 
 // ---- F16 / F32 x F32 ----------------------------------------------------------
 
-template <int N>
-void dot_f16_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  const auto* wh = static_cast<const uint16_t*>(w);
+// Float weights: Element is uint16_t (F16, widened with vcvtph2ps) or float.
+inline __m256 load8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+inline float scalar(uint16_t h) { return fp16(h); }
+inline float scalar(float f) { return f; }
+
+template <typename Element, int N>
+void dot_float_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  const auto* wp = static_cast<const Element*>(w);
   const float* a[N];
   for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(act) + j * stride);
   __m256 acc[N];
   for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wh + i)));
+    const __m256 wv = load8(wp + i);
     for (int j = 0; j < N; ++j) acc[j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(a[j] + i), acc[j]);
   }
   for (int j = 0; j < N; ++j) {
     float s = hsum(acc[j]);
-    for (int64_t k = i; k < n; ++k) s += fp16(wh[k]) * a[j][k];
+    for (int64_t k = i; k < n; ++k) s += scalar(wp[k]) * a[j][k];
     out[j] = s;
   }
 }
 
 template <int N>
+void dot_f16_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  dot_float_n<uint16_t, N>(n, w, act, stride, out);
+}
+
+template <int N>
 void dot_f32_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  const auto* wf = static_cast<const float*>(w);
-  const float* a[N];
-  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(act) + j * stride);
-  __m256 acc[N];
-  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 wv = _mm256_loadu_ps(wf + i);
-    for (int j = 0; j < N; ++j) acc[j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(a[j] + i), acc[j]);
-  }
-  for (int j = 0; j < N; ++j) {
-    float s = hsum(acc[j]);
-    for (int64_t k = i; k < n; ++k) s += wf[k] * a[j][k];
-    out[j] = s;
-  }
+  dot_float_n<float, N>(n, w, act, stride, out);
 }
 
 const DotKernel kQ4_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n);

@@ -9,31 +9,18 @@ namespace {
 
 constexpr int kGroup = 8;
 
-void pack_q4_0(const MatrixView& w, uint8_t* dst) {
+// Interleaves 8 rows block by block: the 8 fp16 scales, then `chunks`
+// chunks of 4 quant bytes per row (chunk v of row r at 16 + 32v + 4r).
+void pack_rows(const MatrixView& w, uint8_t* dst, size_t block_bytes, int chunks) {
   const int64_t blocks = w.cols / 32;
-  constexpr size_t kGroupBlock = kGroup * sizeof(quant::BlockQ4_0);  // 144
+  const size_t group_block = kGroup * block_bytes;
   for (int64_t g = 0; g < w.rows / kGroup; ++g) {
     for (int64_t i = 0; i < blocks; ++i) {
-      uint8_t* out = dst + (static_cast<size_t>(g * blocks + i)) * kGroupBlock;
+      uint8_t* out = dst + static_cast<size_t>(g * blocks + i) * group_block;
       for (int r = 0; r < kGroup; ++r) {
-        const uint8_t* src = static_cast<const uint8_t*>(w.row(g * kGroup + r)) + i * sizeof(quant::BlockQ4_0);
+        const uint8_t* src = static_cast<const uint8_t*>(w.row(g * kGroup + r)) + static_cast<size_t>(i) * block_bytes;
         std::memcpy(out + 2 * r, src, 2);  // d
-        for (int v = 0; v < 4; ++v) std::memcpy(out + 16 + 32 * v + 4 * r, src + 2 + 4 * v, 4);
-      }
-    }
-  }
-}
-
-void pack_q8_0(const MatrixView& w, uint8_t* dst) {
-  const int64_t blocks = w.cols / 32;
-  constexpr size_t kGroupBlock = kGroup * sizeof(quant::BlockQ8_0);  // 272
-  for (int64_t g = 0; g < w.rows / kGroup; ++g) {
-    for (int64_t i = 0; i < blocks; ++i) {
-      uint8_t* out = dst + (static_cast<size_t>(g * blocks + i)) * kGroupBlock;
-      for (int r = 0; r < kGroup; ++r) {
-        const uint8_t* src = static_cast<const uint8_t*>(w.row(g * kGroup + r)) + i * sizeof(quant::BlockQ8_0);
-        std::memcpy(out + 2 * r, src, 2);  // d
-        for (int v = 0; v < 8; ++v) std::memcpy(out + 16 + 32 * v + 4 * r, src + 2 + 4 * v, 4);
+        for (int v = 0; v < chunks; ++v) std::memcpy(out + 16 + 32 * v + 4 * r, src + 2 + 4 * v, 4);
       }
     }
   }
@@ -51,9 +38,9 @@ bool PackedWeights::pack(MatrixView& w) {
   const size_t bytes = static_cast<size_t>(rows) * w.row_bytes;
   std::unique_ptr<uint8_t[]> buffer(new uint8_t[bytes]);
   if (w.type == quant::TensorType::Q4_0) {
-    pack_q4_0(w, buffer.get());
+    pack_rows(w, buffer.get(), sizeof(quant::BlockQ4_0), 4);  // 16 bytes of nibbles
   } else {
-    pack_q8_0(w, buffer.get());
+    pack_rows(w, buffer.get(), sizeof(quant::BlockQ8_0), 8);  // 32 int8
   }
   w.packed = buffer.get();
   w.packed_rows = rows;
