@@ -8,17 +8,10 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernels/cpu_features.h"
 #include "kernels/tensor_view.h"
 
 namespace pagoda::kernels {
-
-// The instruction-set paths of the CPU kernels, best last. Reference is the
-// scalar ground truth (dequantize a row, float dot) and runs everywhere.
-enum class CpuPath { Reference, Avx2, Avx512 };
-
-CpuPath best_cpu_path();                      // for this CPU (PAGODA_CPU_PATH=reference|avx2|avx512 caps it)
-std::vector<CpuPath> supported_cpu_paths();   // every path this CPU can run
-const char* cpu_path_name(CpuPath path);
 
 void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
 void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool, CpuPath path);

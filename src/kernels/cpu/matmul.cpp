@@ -68,43 +68,7 @@ const cpu::DotKernel* find_kernel(CpuPath path, quant::TensorType type, const cp
   return nullptr;
 }
 
-CpuPath detect_best_path() {
-  const CpuFeatures& f = cpu_features();
-  CpuPath best = CpuPath::Reference;
-  if (f.avx2 && f.fma && f.f16c) best = CpuPath::Avx2;
-  if (best == CpuPath::Avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni) best = CpuPath::Avx512;
-  if (const char* cap = std::getenv("PAGODA_CPU_PATH")) {
-    const std::string c = cap;
-    if (c == "reference" || c == "scalar") best = CpuPath::Reference;
-    if (c == "avx2" && best == CpuPath::Avx512) best = CpuPath::Avx2;
-  }
-  return best;
-}
-
 }  // namespace
-
-CpuPath best_cpu_path() {
-  static const CpuPath path = detect_best_path();
-  return path;
-}
-
-std::vector<CpuPath> supported_cpu_paths() {
-  std::vector<CpuPath> paths = {CpuPath::Reference};
-  const CpuFeatures& f = cpu_features();
-  if (f.avx2 && f.fma && f.f16c) paths.push_back(CpuPath::Avx2);
-  if (f.avx2 && f.fma && f.f16c && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni) {
-    paths.push_back(CpuPath::Avx512);
-  }
-  return paths;
-}
-
-const char* cpu_path_name(CpuPath path) {
-  switch (path) {
-    case CpuPath::Avx512: return "avx512";
-    case CpuPath::Avx2: return "avx2";
-    default: return "reference";
-  }
-}
 
 void get_row(const MatrixView& w, int64_t index, float* dst) {
   quant::dequantize_row(w.type, w.row(index), dst, w.cols);
