@@ -5,8 +5,16 @@
 #include "kernels/attention.h"
 
 namespace pagoda::kernels {
+namespace cpu {
+// cpu/attention_avx2.cpp; false when the shape has no AVX2 kernel (head_dim
+// not a multiple of 8).
+bool attend_avx2(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
+                 const AttentionShape& shape, int head_begin, int head_end, float* out);
+}  // namespace cpu
 
-void attend(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
+namespace {
+
+void attend_reference(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
             const AttentionShape& shape, int head_begin, int head_end, float* out) {
   const int hd = shape.head_dim;
   const int group = shape.n_head / shape.n_head_kv;
@@ -38,6 +46,22 @@ void attend(const float* q, const float* keys, const float* values, int64_t n_kv
     const float inv = l > 0.0f ? 1.0f / l : 0.0f;
     for (int d = 0; d < hd; ++d) acc[d] *= inv;
   }
+}
+
+}  // namespace
+
+void attend(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
+            const AttentionShape& shape, int head_begin, int head_end, float* out, CpuPath path) {
+  if (path != CpuPath::Reference &&
+      cpu::attend_avx2(q, keys, values, n_kv, kv_row_stride, shape, head_begin, head_end, out)) {
+    return;
+  }
+  attend_reference(q, keys, values, n_kv, kv_row_stride, shape, head_begin, head_end, out);
+}
+
+void attend(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
+            const AttentionShape& shape, int head_begin, int head_end, float* out) {
+  attend(q, keys, values, n_kv, kv_row_stride, shape, head_begin, head_end, out, best_cpu_path());
 }
 
 }  // namespace pagoda::kernels

@@ -101,16 +101,21 @@ void naive_attention(const float* q, const float* k, const float* v, int64_t n_k
 
 TEST(Attention, OnlineSoftmaxMatchesTwoPass) {
   for (auto [n_head, n_head_kv, hd, n_kv] : std::vector<std::tuple<int, int, int, int>>{
-           {1, 1, 8, 1}, {4, 4, 16, 7}, {8, 2, 8, 33}, {6, 3, 64, 100}}) {
+           {1, 1, 8, 1}, {4, 4, 16, 7}, {8, 2, 8, 33}, {6, 3, 64, 100}, {2, 1, 12, 40}, {4, 2, 128, 65}}) {
     const AttentionShape s{n_head, n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
     const int64_t stride = static_cast<int64_t>(n_head_kv) * hd;
     const auto q = random_vector(static_cast<size_t>(n_head * hd), 1, 2.0f);
     const auto k = random_vector(static_cast<size_t>(n_kv * stride), 2, 2.0f);
     const auto v = random_vector(static_cast<size_t>(n_kv * stride), 3);
-    std::vector<float> got(q.size()), want(q.size());
-    attend(q.data(), k.data(), v.data(), n_kv, stride, s, 0, n_head, got.data());
+    std::vector<float> want(q.size());
     naive_attention(q.data(), k.data(), v.data(), n_kv, stride, s, want.data());
-    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << n_head << "/" << n_kv << " @" << i;
+    for (CpuPath path : supported_cpu_paths()) {
+      std::vector<float> got(q.size());
+      attend(q.data(), k.data(), v.data(), n_kv, stride, s, 0, n_head, got.data(), path);
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_NEAR(got[i], want[i], 1e-5) << cpu_path_name(path) << " " << n_head << "/" << n_kv << " @" << i;
+      }
+    }
   }
 }
 
