@@ -41,12 +41,14 @@ using DotFn = void (*)(int64_t n, const void* w, const void* act, size_t act_str
 using QuantizeActFn = void (*)(const float* x, void* out, int64_t n);
 
 constexpr int kMaxDotColumns = 4;
+constexpr int kMaxPackedColumns = 8;  // activation rows per call of a packed (dot8) kernel
 
 struct DotKernel {
   ActFormat format;
   DotFn dot;
-  // On the packed layout (kernels/repack.h): w is one group of 8 rows and
-  // out is [n_act][8]. nullptr when the type has no packed kernel here.
+  // On the packed layout (kernels/repack.h): w is one group of 8 rows,
+  // n_act <= kMaxPackedColumns and out is [n_act][8]. nullptr when the type
+  // has no packed kernel here.
   DotFn dot8;
 };
 

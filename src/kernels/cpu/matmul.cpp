@@ -120,12 +120,12 @@ void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t*
                int64_t begin, int64_t end, float* y) {
   constexpr int64_t kRowBlock = 8;
   const int64_t groups = packed_groups(kernel, w);
-  float out[cpu::kMaxDotColumns * 8];
+  float out[cpu::kMaxPackedColumns * 8];
   const size_t group_bytes = 8 * w.row_bytes;
   for (int64_t g = begin; g < std::min(end, groups); ++g) {
     const void* packed = static_cast<const uint8_t*>(w.packed) + static_cast<size_t>(g) * group_bytes;
-    for (int64_t t = 0; t < n_tokens; t += cpu::kMaxDotColumns) {
-      const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxDotColumns, n_tokens - t));
+    for (int64_t t = 0; t < n_tokens; t += cpu::kMaxPackedColumns) {
+      const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxPackedColumns, n_tokens - t));
       kernel.dot8(w.cols, packed, act + static_cast<size_t>(t) * stride, stride, cols, out);
       for (int j = 0; j < cols; ++j) std::memcpy(y + (t + j) * w.rows + g * 8, out + 8 * j, 8 * sizeof(float));
     }
