@@ -87,48 +87,41 @@ void dequantize_q3_k(const uint8_t* src, float* dst, int64_t blocks) {
   }
 }
 
+namespace {
+
+// Q4_K and Q5_K share everything but the 5th bit: four chunks of 64
+// elements, each 32 bytes of qs whose low nibbles are the first 32 elements
+// (sub-block 2k) and high nibbles the next 32 (2k+1). For Q5_K (qh given),
+// the 5th bit of element 32*s + l (sub-block s) is bit s of qh[l].
+void dequantize_k4_superblock(uint16_t d_half, uint16_t dmin_half, const uint8_t (&scales)[kKScaleSize], const uint8_t* qs,
+                              const uint8_t* qh, float* y) {
+  const float d = fp16_to_fp32(d_half);
+  const float dmin = fp16_to_fp32(dmin_half);
+  for (int k = 0; k < 4; ++k) {
+    const uint8_t* q = qs + 32 * k;
+    const ScaleMin lo = scale_min_k4(scales, 2 * k);
+    const ScaleMin hi = scale_min_k4(scales, 2 * k + 1);
+    const float d1 = d * lo.scale, m1 = dmin * lo.min;
+    const float d2 = d * hi.scale, m2 = dmin * hi.min;
+    const auto high_bit = [&](int l, int bit) { return qh ? ((qh[l] >> bit) & 1) << 4 : 0; };
+    for (int l = 0; l < 32; ++l) *y++ = d1 * ((q[l] & 0x0F) + high_bit(l, 2 * k)) - m1;
+    for (int l = 0; l < 32; ++l) *y++ = d2 * ((q[l] >> 4) + high_bit(l, 2 * k + 1)) - m2;
+  }
+}
+
+}  // namespace
+
 void dequantize_q4_k(const uint8_t* src, float* dst, int64_t blocks) {
   for (int64_t i = 0; i < blocks; ++i) {
     const auto b = load_block<BlockQ4_K>(src, i);
-    const float d = fp16_to_fp32(b.d);
-    const float dmin = fp16_to_fp32(b.dmin);
-    float* y = dst + i * kQK_K;
-    // Four chunks of 64 elements, each 32 bytes of qs: low nibbles are the
-    // first 32 elements (sub-block 2k), high nibbles the next 32 (2k+1).
-    for (int k = 0; k < 4; ++k) {
-      const uint8_t* q = b.qs + 32 * k;
-      const ScaleMin lo = scale_min_k4(b.scales, 2 * k);
-      const ScaleMin hi = scale_min_k4(b.scales, 2 * k + 1);
-      const float d1 = d * lo.scale, m1 = dmin * lo.min;
-      const float d2 = d * hi.scale, m2 = dmin * hi.min;
-      for (int l = 0; l < 32; ++l) *y++ = d1 * (q[l] & 0x0F) - m1;
-      for (int l = 0; l < 32; ++l) *y++ = d2 * (q[l] >> 4) - m2;
-    }
+    dequantize_k4_superblock(b.d, b.dmin, b.scales, b.qs, nullptr, dst + i * kQK_K);
   }
 }
 
 void dequantize_q5_k(const uint8_t* src, float* dst, int64_t blocks) {
   for (int64_t i = 0; i < blocks; ++i) {
     const auto b = load_block<BlockQ5_K>(src, i);
-    const float d = fp16_to_fp32(b.d);
-    const float dmin = fp16_to_fp32(b.dmin);
-    float* y = dst + i * kQK_K;
-    // As Q4_K; the 5th bit of element 32*s + l (sub-block s) is bit s of
-    // qh[l].
-    for (int k = 0; k < 4; ++k) {
-      const uint8_t* q = b.qs + 32 * k;
-      const ScaleMin lo = scale_min_k4(b.scales, 2 * k);
-      const ScaleMin hi = scale_min_k4(b.scales, 2 * k + 1);
-      const float d1 = d * lo.scale, m1 = dmin * lo.min;
-      const float d2 = d * hi.scale, m2 = dmin * hi.min;
-      const int bit_lo = 2 * k, bit_hi = 2 * k + 1;
-      for (int l = 0; l < 32; ++l) {
-        *y++ = d1 * ((q[l] & 0x0F) + (((b.qh[l] >> bit_lo) & 1) << 4)) - m1;
-      }
-      for (int l = 0; l < 32; ++l) {
-        *y++ = d2 * ((q[l] >> 4) + (((b.qh[l] >> bit_hi) & 1) << 4)) - m2;
-      }
-    }
+    dequantize_k4_superblock(b.d, b.dmin, b.scales, b.qs, b.qh, dst + i * kQK_K);
   }
 }
 
