@@ -26,6 +26,7 @@
 #include "core/thread_pool.h"
 #include "kernels/matmul.h"
 #include "model/model.h"
+#include "model/single_sequence.h"
 
 namespace pagoda::cli {
 namespace {
@@ -186,17 +187,17 @@ std::vector<int32_t> random_tokens(int64_t n, int64_t n_vocab) {
 
 // One timed run of a test, in nanoseconds. The cache is emptied first, so
 // every run starts from position 0 like a fresh cache.
-int64_t run_once(model::Model& m, bool prompt, const std::vector<int32_t>& tokens, kv::ContiguousCache& cache,
-                 ThreadPool& pool, std::vector<float>& logits) {
-  cache.clear();
+int64_t run_once(bool prompt, const std::vector<int32_t>& tokens, model::SingleSequence& seq, ThreadPool& pool,
+                 std::vector<float>& logits) {
+  seq.clear();
   const auto t0 = Clock::now();
   if (prompt) {
-    m.forward({tokens, 0, false}, cache, pool, logits);
+    seq.forward(tokens, false, pool, logits);
   } else {
     // Decode feeds the pre-drawn ids one per step: choosing the next token
     // is sampling's cost, not the model's, and is left out as llama-bench does.
     for (size_t i = 0; i < tokens.size(); ++i) {
-      m.forward({std::span<const int32_t>(&tokens[i], 1), static_cast<int64_t>(i), false}, cache, pool, logits);
+      seq.forward(std::span<const int32_t>(&tokens[i], 1), false, pool, logits);
     }
   }
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
@@ -251,10 +252,10 @@ class Table {
 
 int bench_command(const std::vector<std::string>& argv) {
   const Args args(argv, {"--model", "--n-prompt", "--n-gen", "--threads", "--repetitions", "--json", "--ctx-size",
-                         "--membw-mib"},
+                         "--membw-mib", "--kv-cache-type"},
                   {"--membw"},
                   {{"-m", "--model"}, {"-p", "--n-prompt"}, {"-n", "--n-gen"}, {"-t", "--threads"},
-                   {"-r", "--repetitions"}, {"-c", "--ctx-size"}});
+                   {"-r", "--repetitions"}, {"-c", "--ctx-size"}, {"-ctk", "--kv-cache-type"}});
   if (!args.positional().empty()) fail("unexpected argument '", args.positional()[0], "'");
 
   std::vector<std::string> model_paths = split(args.required("--model"), ',');
@@ -282,6 +283,8 @@ int bench_command(const std::vector<std::string>& argv) {
   const int64_t n_ctx = args.integer("--ctx-size", longest);
   if (n_ctx < longest) fail("flag --ctx-size ", n_ctx, " is smaller than the longest test (", longest, " tokens)");
 
+  // F16 like llama-bench's default, so the two compare like for like.
+  const kv::KvType kv_type = kv::parse_kv_type(args.str("--kv-cache-type", "f16"));
   const bool membw = args.has("--membw");
   const int64_t membw_mib = args.integer("--membw-mib", kDefaultMembwMiB);
   if (membw_mib < 1) fail("flag --membw-mib must be >= 1, got ", membw_mib);
@@ -334,7 +337,7 @@ int bench_command(const std::vector<std::string>& argv) {
     if (membw) {
       notes.push_back(str_cat(info.name, ": ", format_size(info.bytes_per_token), " of weights read per token"));
     }
-    kv::ContiguousCache cache = model->make_cache(n_ctx);
+    model::SingleSequence seq(*model, n_ctx, kv_type);
     std::vector<float> logits;
     for (int t : threads) {
       ThreadPool pool(t);
@@ -343,11 +346,11 @@ int bench_command(const std::vector<std::string>& argv) {
         for (int64_t n : prompt ? n_prompts : n_gens) {
           const std::vector<int32_t> tokens = random_tokens(n, model->hparams().n_vocab);
           const std::string test_time = iso8601_now();
-          run_once(*model, prompt, tokens, cache, pool, logits);  // warm-up: caches, page faults, workspace growth
+          run_once(prompt, tokens, seq, pool, logits);  // warm-up: caches, page faults, workspace growth
           std::vector<int64_t> samples_ns;
           std::vector<double> ns, ts;
           for (int64_t r = 0; r < repetitions; ++r) {
-            const int64_t elapsed = std::max<int64_t>(1, run_once(*model, prompt, tokens, cache, pool, logits));
+            const int64_t elapsed = std::max<int64_t>(1, run_once(prompt, tokens, seq, pool, logits));
             samples_ns.push_back(elapsed);
             ns.push_back(static_cast<double>(elapsed));
             ts.push_back(static_cast<double>(n) * 1e9 / static_cast<double>(elapsed));
@@ -364,6 +367,8 @@ int bench_command(const std::vector<std::string>& argv) {
           j["n_threads"] = t;
           j["n_prompt"] = prompt ? n : 0;
           j["n_gen"] = prompt ? 0 : n;
+          j["type_k"] = kv::kv_type_name(kv_type);
+          j["type_v"] = kv::kv_type_name(kv_type);
           j["test_time"] = test_time;
           j["avg_ns"] = static_cast<int64_t>(std::llround(s_ns.mean));
           j["stddev_ns"] = static_cast<int64_t>(std::llround(s_ns.sd));

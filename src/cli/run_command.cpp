@@ -11,6 +11,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/matmul.h"
 #include "model/model.h"
+#include "model/single_sequence.h"
 #include "sampling/sampler.h"
 #include "tokenizer/tokenizer.h"
 
@@ -71,7 +72,7 @@ int run_command(const std::vector<std::string>& argv) {
   }
 
   ThreadPool pool(static_cast<int>(threads));
-  kv::ContiguousCache cache = model->make_cache(n_ctx);
+  model::SingleSequence seq(*model, n_ctx, kv::KvType::F32);
   std::vector<float> logits;
   std::vector<int32_t> history = prompt_ids;
   std::vector<int32_t> generated;
@@ -83,7 +84,7 @@ int run_command(const std::vector<std::string>& argv) {
   }
 
   const auto t_prompt = Clock::now();
-  model->forward({prompt_ids, 0, false}, cache, pool, logits);
+  seq.forward(prompt_ids, false, pool, logits);
   const double prompt_ms = ms_since(t_prompt);
 
   const auto t_gen = Clock::now();
@@ -98,12 +99,12 @@ int run_command(const std::vector<std::string>& argv) {
     text += piece;
     if (!json) std::cout << piece << std::flush;
     if (static_cast<int64_t>(generated.size()) == n_predict) break;
-    if (cache.size() + 1 > n_ctx) {
+    if (seq.size() + 1 > n_ctx) {
       log::warn("context is full; stopping generation");
       break;
     }
     const int32_t step[1] = {next};
-    model->forward({step, cache.size(), false}, cache, pool, logits);
+    seq.forward(step, false, pool, logits);
     ++decode_steps;
   }
   const double gen_ms = ms_since(t_gen);

@@ -1,10 +1,15 @@
 #pragma once
-// Causal attention of one query token against the cached keys/values of its
-// sequence, with grouped-query heads and an online (single pass) softmax so
-// that no score row is materialised.
+// Causal attention of one query token against its sequence's keys/values in
+// a paged KV cache, with grouped-query heads and an online (flash-style)
+// softmax: keys are visited block by block, each block's scores sit in a
+// small buffer and the running output is rescaled once per block, so no
+// score row is materialised.
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "kernels/cpu_features.h"
+#include "quant/tensor_type.h"
 
 namespace pagoda::kernels {
 
@@ -15,13 +20,29 @@ struct AttentionShape {
   float scale = 1.0f;    // usually 1/sqrt(head_dim)
 };
 
-// q [n_head x head_dim] of one token; keys/values: n_kv rows, row p at
-// keys + p*kv_row_stride, each [n_head_kv x head_dim]; out [n_head x head_dim].
-// Heads [head_begin, head_end) only, so callers can split heads over threads.
+// One layer of a paged KV store as attention reads it: token slot s (=
+// block * block_size + offset) has its key row at keys + s * row_bytes, each
+// row [n_head_kv x head_dim] elements of `type` (F32, F16 or Q8_0).
+struct PagedKv {
+  const uint8_t* keys = nullptr;
+  const uint8_t* values = nullptr;
+  quant::TensorType type = quant::TensorType::F32;
+  size_t row_bytes = 0;
+  int block_size = 16;
+  std::span<const int32_t> block_table;  // the sequence's blocks, position order
+};
+
+constexpr int kMaxHeadDim = 256;
+constexpr int kMaxHeadsPerKvHead = 32;
+
+// q [n_head x head_dim] of one token; attends over positions [0, n_kv) of
+// the sequence for the query heads that share kv head `kv_head`, writing
+// their rows of out [n_head x head_dim]. The result for a token does not
+// depend on what else is in the batch (blocks are the chunks).
 // Runs on best_cpu_path(); the overload with a path is for tests.
-void attend(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
-            const AttentionShape& shape, int head_begin, int head_end, float* out);
-void attend(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
-            const AttentionShape& shape, int head_begin, int head_end, float* out, CpuPath path);
+void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
+                  float* out);
+void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
+                  float* out, CpuPath path);
 
 }  // namespace pagoda::kernels

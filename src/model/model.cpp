@@ -51,18 +51,35 @@ size_t Model::weight_bytes() const {
   return total;
 }
 
-kv::ContiguousCache Model::make_cache(int64_t n_ctx) const {
-  return kv::ContiguousCache(hparams_.n_layer, n_ctx, hparams_.kv_dim());
+void Model::validate(const Batch& batch, const kv::PagedKvCache& cache) const {
+  const size_t n = batch.tokens.size();
+  if (n == 0) fail("forward: empty batch");
+  if (cache.shape().n_layer != hparams_.n_layer || cache.shape().kv_dim() != hparams_.kv_dim()) {
+    fail("forward: the KV cache was made for another model shape");
+  }
+  if (batch.positions.size() != n || batch.seq_index.size() != n) fail("forward: positions/seq_index do not match the tokens");
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t id = batch.tokens[i];
+    if (id < 0 || id >= hparams_.n_vocab) fail("token id ", id, " is outside the vocabulary (size ", hparams_.n_vocab, ")");
+    const int32_t s = batch.seq_index[i];
+    if (s < 0 || static_cast<size_t>(s) >= batch.block_tables.size()) fail("forward: token ", i, " has no block table");
+    const int32_t pos = batch.positions[i];
+    if (pos < 0 || (pos / cache.block_size()) >= static_cast<int64_t>(batch.block_tables[static_cast<size_t>(s)].size())) {
+      fail("forward: position ", pos, " of token ", i, " is not covered by its block table");
+    }
+  }
+  for (size_t r = 0; r < batch.logits_rows.size(); ++r) {
+    const int32_t row = batch.logits_rows[r];
+    if (row < 0 || static_cast<size_t>(row) >= n || (r > 0 && row <= batch.logits_rows[r - 1])) {
+      fail("forward: logits rows must be ascending token indices");
+    }
+  }
 }
 
-void Model::forward(const Batch& batch, kv::ContiguousCache& cache, ThreadPool& pool, std::vector<float>& logits) {
+void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool, std::vector<float>& logits) {
   const HParams& hp = hparams_;
+  validate(batch, cache);
   const auto n = static_cast<int64_t>(batch.tokens.size());
-  if (n == 0) fail("forward: empty batch");
-  if (batch.start_pos != cache.size()) fail("forward: batch starts at ", batch.start_pos, " but the cache holds ", cache.size());
-  if (batch.start_pos + n > cache.capacity()) {
-    fail("context is full: ", batch.start_pos + n, " tokens do not fit in a context of ", cache.capacity());
-  }
   resize(ws_.x, n * hp.n_embd);
   resize(ws_.xb, n * std::max(hp.n_embd, hp.q_dim()));
   resize(ws_.q, n * hp.q_dim());
@@ -73,34 +90,44 @@ void Model::forward(const Batch& batch, kv::ContiguousCache& cache, ThreadPool& 
   resize(ws_.ffn_up, n * hp.n_ff);
   resize(ws_.tmp, n * hp.n_embd);
 
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t id = batch.tokens[static_cast<size_t>(i)];
-    if (id < 0 || id >= hp.n_vocab) fail("token id ", id, " is outside the vocabulary (size ", hp.n_vocab, ")");
-    kernels::get_row(weights_.token_embd, id, ws_.x.data() + i * hp.n_embd);
-  }
+  for (int64_t i = 0; i < n; ++i) kernels::get_row(weights_.token_embd, batch.tokens[static_cast<size_t>(i)], ws_.x.data() + i * hp.n_embd);
 
   for (int l = 0; l < hp.n_layer; ++l) {
     attention_block(l, batch, cache, pool);
     ffn_block(l, n, pool);
   }
-  cache.set_size(batch.start_pos + n);
 
   // Final norm and output head, only for the rows that need logits.
-  const int64_t first = batch.all_logits ? 0 : n - 1;
-  const int64_t rows = n - first;
-  for (int64_t i = first; i < n; ++i) {
-    kernels::rms_norm(ws_.x.data() + i * hp.n_embd, weights_.output_norm.data(), ws_.xb.data() + (i - first) * hp.n_embd,
+  const auto rows = static_cast<int64_t>(batch.logits_rows.size());
+  logits.resize(static_cast<size_t>(rows * hp.n_vocab));
+  if (rows == 0) return;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t i = batch.logits_rows[static_cast<size_t>(r)];
+    kernels::rms_norm(ws_.x.data() + i * hp.n_embd, weights_.output_norm.data(), ws_.xb.data() + r * hp.n_embd,
                       hp.n_embd, hp.rms_eps);
   }
-  logits.resize(static_cast<size_t>(rows * hp.n_vocab));
   kernels::matmul(weights_.output, ws_.xb.data(), rows, logits.data(), pool);
 }
 
-void Model::attention_block(int l, const Batch& batch, kv::ContiguousCache& cache, ThreadPool& pool) {
+namespace {
+
+quant::TensorType storage_type(kv::KvType t) {
+  switch (t) {
+    case kv::KvType::F32: return quant::TensorType::F32;
+    case kv::KvType::F16: return quant::TensorType::F16;
+    case kv::KvType::Q8_0: return quant::TensorType::Q8_0;
+  }
+  return quant::TensorType::F32;
+}
+
+}  // namespace
+
+void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool) {
   const HParams& hp = hparams_;
   const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
   const auto n = static_cast<int64_t>(batch.tokens.size());
   const int64_t kv_dim = hp.kv_dim();
+  const int bs = cache.block_size();
 
   for (int64_t i = 0; i < n; ++i) {
     kernels::rms_norm(ws_.x.data() + i * hp.n_embd, w.attn_norm.data(), ws_.xb.data() + i * hp.n_embd, hp.n_embd,
@@ -109,25 +136,33 @@ void Model::attention_block(int l, const Batch& batch, kv::ContiguousCache& cach
   kernels::matmul_shared_input({{&w.wq, ws_.q.data()}, {&w.wk, ws_.k.data()}, {&w.wv, ws_.v.data()}}, ws_.xb.data(),
                                n, pool);
 
-  float* keys = cache.keys(l);
-  float* values = cache.values(l);
+  // RoPE, then every token's key/value into its slot, before any token of
+  // the batch attends (a prefill chunk reads its own earlier tokens).
+  const size_t row_bytes = cache.row_bytes();
+  uint8_t* keys = cache.keys(l);
+  uint8_t* values = cache.values(l);
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t pos = batch.start_pos + i;
+    const int32_t pos = batch.positions[static_cast<size_t>(i)];
+    const auto& table = batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])];
+    const size_t slot = static_cast<size_t>(table[static_cast<size_t>(pos / bs)]) * static_cast<size_t>(bs) +
+                        static_cast<size_t>(pos % bs);
     kernels::rope(ws_.q.data() + i * hp.q_dim(), hp.n_head, pos, hp.rope);
     kernels::rope(ws_.k.data() + i * kv_dim, hp.n_head_kv, pos, hp.rope);
-    std::copy_n(ws_.k.data() + i * kv_dim, kv_dim, keys + pos * kv_dim);
-    std::copy_n(ws_.v.data() + i * kv_dim, kv_dim, values + pos * kv_dim);
+    kv::store_kv_row(cache.type(), ws_.k.data() + i * kv_dim, kv_dim, keys + slot * row_bytes);
+    kv::store_kv_row(cache.type(), ws_.v.data() + i * kv_dim, kv_dim, values + slot * row_bytes);
   }
 
-  kernels::AttentionShape shape{hp.n_head, hp.n_head_kv, hp.head_dim,
-                                1.0f / std::sqrt(static_cast<float>(hp.head_dim))};
-  // One work item per (token, head): causal, so token i sees positions <= its own.
-  pool.parallel_for(n * hp.n_head, [&](int64_t begin, int64_t end) {
+  const kernels::AttentionShape shape{hp.n_head, hp.n_head_kv, hp.head_dim,
+                                      1.0f / std::sqrt(static_cast<float>(hp.head_dim))};
+  // One work item per (token, kv head): causal, so token i sees positions <= its own.
+  pool.parallel_for(n * hp.n_head_kv, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
-      const int64_t i = item / hp.n_head;
-      const int h = static_cast<int>(item % hp.n_head);
-      kernels::attend(ws_.q.data() + i * hp.q_dim(), keys, values, batch.start_pos + i + 1, kv_dim, shape, h, h + 1,
-                      ws_.att.data() + i * hp.q_dim());
+      const int64_t i = item / hp.n_head_kv;
+      const int kv_head = static_cast<int>(item % hp.n_head_kv);
+      kernels::PagedKv kv{keys, values, storage_type(cache.type()), row_bytes, bs,
+                          batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])]};
+      kernels::attend_paged(ws_.q.data() + i * hp.q_dim(), kv, batch.positions[static_cast<size_t>(i)] + 1, shape,
+                            kv_head, ws_.att.data() + i * hp.q_dim());
     }
   });
 

@@ -10,18 +10,23 @@
 #include "core/thread_pool.h"
 #include "gguf/file.h"
 #include "kernels/repack.h"
-#include "kv/contiguous_cache.h"
+#include "kv/paged_kv_cache.h"
 #include "model/hparams.h"
 #include "model/weights.h"
 
 namespace pagoda::model {
 
-// Tokens of one sequence at consecutive positions start_pos, start_pos+1, ...
-// A prompt is one Batch (prefill in one call); decode is a Batch of one.
+// One flattened, ragged batch: tokens of many sequences (prefill chunks and
+// decode tokens mixed). Token i is at positions[i] of sequence seq_index[i],
+// whose KV blocks are block_tables[seq_index[i]]; every position the batch
+// writes must be covered by its table, and every earlier position of the
+// sequence must be in the cache already or in this batch.
 struct Batch {
   std::span<const int32_t> tokens;
-  int64_t start_pos = 0;
-  bool all_logits = false;  // logits for every token (perplexity) or only the last
+  std::span<const int32_t> positions;
+  std::span<const int32_t> seq_index;
+  std::span<const std::span<const int32_t>> block_tables;
+  std::span<const int32_t> logits_rows;  // tokens whose logits are wanted, ascending
 };
 
 class Model {
@@ -35,12 +40,11 @@ class Model {
   size_t weight_bytes() const;  // bytes of all tensors in the file
   size_t packed_bytes() const { return packed_.bytes(); }
 
-  kv::ContiguousCache make_cache(int64_t n_ctx) const;
+  kv::KvCacheShape kv_shape() const { return {hparams_.n_layer, hparams_.n_head_kv, hparams_.head_dim}; }
 
-  // Computes the batch, appends its keys/values to the cache (whose size
-  // must equal batch.start_pos) and writes logits: [rows x n_vocab], rows =
-  // batch size with all_logits, else 1.
-  void forward(const Batch& batch, kv::ContiguousCache& cache, ThreadPool& pool, std::vector<float>& logits);
+  // Computes the batch, writes its keys/values into the cache slots of its
+  // block tables and its logits: [logits_rows.size() x n_vocab].
+  void forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool, std::vector<float>& logits);
 
  private:
   Model(gguf::File file, HParams hp, Weights w);
@@ -50,7 +54,8 @@ class Model {
     std::vector<float> x, xb, q, k, v, att, ffn_gate, ffn_up, tmp;
   };
 
-  void attention_block(int layer, const Batch& batch, kv::ContiguousCache& cache, ThreadPool& pool);
+  void validate(const Batch& batch, const kv::PagedKvCache& cache) const;
+  void attention_block(int layer, const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool);
   void ffn_block(int layer, int64_t n, ThreadPool& pool);
 
   gguf::File file_;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/model.h"
+#include "model/single_sequence.h"
 #include "shared_data.h"
 #include "subprocess.h"
 #include "tokenizer/tokenizer.h"
@@ -49,9 +50,9 @@ TEST_F(Stories260KGolden, FirstStepLogitsMatchExactF32Reference) {
   ThreadPool pool(2);
   for (const auto& c : golden_["cases"]) {
     const auto ids = c["prompt_ids"].get<std::vector<int32_t>>();
-    kv::ContiguousCache cache = model->make_cache(512);
+    model::SingleSequence seq(*model, 512, kv::KvType::F32);
     std::vector<float> logits;
-    model->forward({ids, 0, false}, cache, pool, logits);
+    seq.forward(ids, false, pool, logits);
     const auto expected = c["exact_f32"]["logits_first_full"].get<std::vector<double>>();
     ASSERT_EQ(logits.size(), expected.size());
     double max_diff = 0;
@@ -65,12 +66,10 @@ TEST_F(Stories260KGolden, TokenByTokenPrefillEqualsBatchedPrefill) {
   auto model = model::Model::load(model_path_.string());
   ThreadPool pool(1);
   const auto ids = golden_["cases"][0]["prompt_ids"].get<std::vector<int32_t>>();
-  kv::ContiguousCache batched = model->make_cache(64), stepped = model->make_cache(64);
+  model::SingleSequence batched(*model, 64), stepped(*model, 64);
   std::vector<float> a, b;
-  model->forward({ids, 0, false}, batched, pool, a);
-  for (size_t i = 0; i < ids.size(); ++i) {
-    model->forward({std::span(ids).subspan(i, 1), static_cast<int64_t>(i), false}, stepped, pool, b);
-  }
+  batched.forward(ids, false, pool, a);
+  for (size_t i = 0; i < ids.size(); ++i) stepped.forward(std::span(ids).subspan(i, 1), false, pool, b);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-4) << "logit " << i;
 }

@@ -1,67 +1,106 @@
+// Scalar reference of paged attention and the path dispatch.
+#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
 
+#include "core/error.h"
 #include "kernels/attention.h"
+#include "quant/blocks.h"
+#include "quant/half.h"
 
 namespace pagoda::kernels {
 namespace cpu {
-// cpu/attention_avx2.cpp; false when the shape has no AVX2 kernel (head_dim
-// not a multiple of 8).
-bool attend_avx2(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
-                 const AttentionShape& shape, int head_begin, int head_end, float* out);
+// cpu/attention_avx2.cpp; false when the shape has no AVX2 kernel.
+bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
+                       float* out);
 }  // namespace cpu
 
 namespace {
 
-void attend_reference(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
-            const AttentionShape& shape, int head_begin, int head_end, float* out) {
+// Elements [begin, begin + n) of a stored row as F32.
+void load_elements(quant::TensorType type, const uint8_t* row, int64_t begin, int n, float* dst) {
+  switch (type) {
+    case quant::TensorType::F32:
+      std::copy_n(reinterpret_cast<const float*>(row) + begin, n, dst);
+      return;
+    case quant::TensorType::F16:
+      for (int i = 0; i < n; ++i) dst[i] = quant::fp16_to_fp32(reinterpret_cast<const uint16_t*>(row)[begin + i]);
+      return;
+    case quant::TensorType::Q8_0:
+      for (int i = 0; i < n; ++i) {
+        const auto& b = reinterpret_cast<const quant::BlockQ8_0*>(row)[(begin + i) / 32];
+        dst[i] = quant::fp16_to_fp32(b.d) * static_cast<float>(b.qs[(begin + i) % 32]);
+      }
+      return;
+    default:
+      fail("attention: unsupported KV storage type");
+  }
+}
+
+void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
+                            int kv_head, float* out) {
   const int hd = shape.head_dim;
   const int group = shape.n_head / shape.n_head_kv;
-  for (int h = head_begin; h < head_end; ++h) {
-    const float* qh = q + static_cast<int64_t>(h) * hd;
-    const int64_t kv_offset = static_cast<int64_t>(h / group) * hd;
-    float* acc = out + static_cast<int64_t>(h) * hd;
-    for (int d = 0; d < hd; ++d) acc[d] = 0.0f;
-    // Online softmax: running max m and normaliser l; rescale acc when m grows.
-    float m = -std::numeric_limits<float>::infinity();
-    float l = 0.0f;
-    for (int64_t p = 0; p < n_kv; ++p) {
-      const float* k = keys + p * kv_row_stride + kv_offset;
-      float s = 0.0f;
-      for (int d = 0; d < hd; ++d) s += qh[d] * k[d];
-      s *= shape.scale;
-      const float* v = values + p * kv_row_stride + kv_offset;
-      if (s > m) {
-        const float correction = std::exp(m - s);
-        l = l * correction + 1.0f;
-        for (int d = 0; d < hd; ++d) acc[d] = acc[d] * correction + v[d];
-        m = s;
-      } else {
-        const float w = std::exp(s - m);
-        l += w;
+  const int64_t elem0 = static_cast<int64_t>(kv_head) * hd;
+  float k[kMaxHeadDim], v[kMaxHeadDim];
+  float m[kMaxHeadsPerKvHead], l[kMaxHeadsPerKvHead];
+  float scores[1024];  // block_size <= 1024 (PagedKvCache checks)
+  for (int g = 0; g < group; ++g) {
+    m[g] = -std::numeric_limits<float>::infinity();
+    l[g] = 0.0f;
+    std::fill_n(out + static_cast<int64_t>(kv_head * group + g) * hd, hd, 0.0f);
+  }
+  for (int64_t p0 = 0, blk = 0; p0 < n_kv; p0 += kv.block_size, ++blk) {
+    const int rows = static_cast<int>(std::min<int64_t>(kv.block_size, n_kv - p0));
+    const size_t slot0 = static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size);
+    for (int g = 0; g < group; ++g) {
+      const int h = kv_head * group + g;
+      const float* qh = q + static_cast<int64_t>(h) * hd;
+      float* acc = out + static_cast<int64_t>(h) * hd;
+      float block_max = -std::numeric_limits<float>::infinity();
+      for (int r = 0; r < rows; ++r) {
+        load_elements(kv.type, kv.keys + (slot0 + static_cast<size_t>(r)) * kv.row_bytes, elem0, hd, k);
+        float s = 0.0f;
+        for (int d = 0; d < hd; ++d) s += qh[d] * k[d];
+        scores[r] = s * shape.scale;
+        block_max = std::max(block_max, scores[r]);
+      }
+      if (block_max > m[g]) {  // rescale what was accumulated under the old max
+        const float correction = std::exp(m[g] - block_max);
+        l[g] *= correction;
+        for (int d = 0; d < hd; ++d) acc[d] *= correction;
+        m[g] = block_max;
+      }
+      for (int r = 0; r < rows; ++r) {
+        const float w = std::exp(scores[r] - m[g]);
+        l[g] += w;
+        load_elements(kv.type, kv.values + (slot0 + static_cast<size_t>(r)) * kv.row_bytes, elem0, hd, v);
         for (int d = 0; d < hd; ++d) acc[d] += w * v[d];
       }
     }
-    const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+  }
+  for (int g = 0; g < group; ++g) {
+    float* acc = out + static_cast<int64_t>(kv_head * group + g) * hd;
+    const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
     for (int d = 0; d < hd; ++d) acc[d] *= inv;
   }
 }
 
 }  // namespace
 
-void attend(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
-            const AttentionShape& shape, int head_begin, int head_end, float* out, CpuPath path) {
-  if (path != CpuPath::Reference &&
-      cpu::attend_avx2(q, keys, values, n_kv, kv_row_stride, shape, head_begin, head_end, out)) {
-    return;
+void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
+                  float* out, CpuPath path) {
+  if (shape.head_dim > kMaxHeadDim || shape.n_head / shape.n_head_kv > kMaxHeadsPerKvHead) {
+    fail("attention: head_dim ", shape.head_dim, " or ", shape.n_head / shape.n_head_kv,
+         " query heads per kv head exceed the supported ", kMaxHeadDim, " / ", kMaxHeadsPerKvHead);
   }
-  attend_reference(q, keys, values, n_kv, kv_row_stride, shape, head_begin, head_end, out);
+  if (path != CpuPath::Reference && cpu::attend_paged_avx2(q, kv, n_kv, shape, kv_head, out)) return;
+  attend_paged_reference(q, kv, n_kv, shape, kv_head, out);
 }
 
-void attend(const float* q, const float* keys, const float* values, int64_t n_kv, int64_t kv_row_stride,
-            const AttentionShape& shape, int head_begin, int head_end, float* out) {
-  attend(q, keys, values, n_kv, kv_row_stride, shape, head_begin, head_end, out, best_cpu_path());
+void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
+                  float* out) {
+  attend_paged(q, kv, n_kv, shape, kv_head, out, best_cpu_path());
 }
 
 }  // namespace pagoda::kernels

@@ -99,21 +99,62 @@ void naive_attention(const float* q, const float* k, const float* v, int64_t n_k
   }
 }
 
-TEST(Attention, OnlineSoftmaxMatchesTwoPass) {
-  for (auto [n_head, n_head_kv, hd, n_kv] : std::vector<std::tuple<int, int, int, int>>{
-           {1, 1, 8, 1}, {4, 4, 16, 7}, {8, 2, 8, 33}, {6, 3, 64, 100}, {2, 1, 12, 40}, {4, 2, 128, 65}}) {
+// Scatters contiguous F32 rows into a paged store of `type` with a shuffled
+// block table, as the paged KV cache lays them out.
+struct PagedStore {
+  std::vector<uint8_t> keys, values;
+  std::vector<int32_t> table;
+  size_t row_bytes;
+};
+
+PagedStore make_paged(const std::vector<float>& k, const std::vector<float>& v, int64_t n_kv, int64_t stride,
+                      quant::TensorType type, int block_size) {
+  PagedStore s;
+  s.row_bytes = quant::row_bytes(type, stride);
+  const int64_t n_blocks = (n_kv + block_size - 1) / block_size;
+  for (int64_t b = 0; b < n_blocks; ++b) s.table.push_back(static_cast<int32_t>(n_blocks - 1 - b));  // reversed
+  s.keys.resize(s.row_bytes * static_cast<size_t>(n_blocks * block_size));
+  s.values.resize(s.keys.size());
+  for (int64_t p = 0; p < n_kv; ++p) {
+    const size_t slot = static_cast<size_t>(s.table[static_cast<size_t>(p / block_size)]) * static_cast<size_t>(block_size) +
+                        static_cast<size_t>(p % block_size);
+    quant::quantize_row(type, k.data() + p * stride, s.keys.data() + slot * s.row_bytes, stride);
+    quant::quantize_row(type, v.data() + p * stride, s.values.data() + slot * s.row_bytes, stride);
+  }
+  return s;
+}
+
+TEST(Attention, PagedOnlineSoftmaxMatchesTwoPass) {
+  for (auto [n_head, n_head_kv, hd, n_kv, bs] : std::vector<std::tuple<int, int, int, int, int>>{
+           {1, 1, 8, 1, 16}, {4, 4, 16, 7, 4}, {8, 2, 8, 33, 16}, {6, 3, 64, 100, 16}, {2, 1, 12, 40, 3},
+           {4, 2, 128, 65, 64}, {8, 1, 32, 70, 1}}) {
     const AttentionShape s{n_head, n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
     const int64_t stride = static_cast<int64_t>(n_head_kv) * hd;
     const auto q = random_vector(static_cast<size_t>(n_head * hd), 1, 2.0f);
     const auto k = random_vector(static_cast<size_t>(n_kv * stride), 2, 2.0f);
     const auto v = random_vector(static_cast<size_t>(n_kv * stride), 3);
-    std::vector<float> want(q.size());
-    naive_attention(q.data(), k.data(), v.data(), n_kv, stride, s, want.data());
-    for (CpuPath path : supported_cpu_paths()) {
-      std::vector<float> got(q.size());
-      attend(q.data(), k.data(), v.data(), n_kv, stride, s, 0, n_head, got.data(), path);
-      for (size_t i = 0; i < got.size(); ++i) {
-        EXPECT_NEAR(got[i], want[i], 1e-5) << cpu_path_name(path) << " " << n_head << "/" << n_kv << " @" << i;
+    for (auto type : {quant::TensorType::F32, quant::TensorType::F16, quant::TensorType::Q8_0}) {
+      if (type == quant::TensorType::Q8_0 && stride % 32 != 0) continue;
+      // The two-pass answer on the values as stored (rounded to the type).
+      std::vector<float> kq(k.size()), vq(v.size());
+      std::vector<uint8_t> row(quant::row_bytes(type, stride));
+      for (int64_t p = 0; p < n_kv; ++p) {
+        quant::quantize_row(type, k.data() + p * stride, row.data(), stride);
+        quant::dequantize_row(type, row.data(), kq.data() + p * stride, stride);
+        quant::quantize_row(type, v.data() + p * stride, row.data(), stride);
+        quant::dequantize_row(type, row.data(), vq.data() + p * stride, stride);
+      }
+      std::vector<float> want(q.size());
+      naive_attention(q.data(), kq.data(), vq.data(), n_kv, stride, s, want.data());
+      const PagedStore store = make_paged(k, v, n_kv, stride, type, bs);
+      const PagedKv kv{store.keys.data(), store.values.data(), type, store.row_bytes, bs, store.table};
+      for (CpuPath path : supported_cpu_paths()) {
+        std::vector<float> got(q.size());
+        for (int h = 0; h < n_head_kv; ++h) attend_paged(q.data(), kv, n_kv, s, h, got.data(), path);
+        for (size_t i = 0; i < got.size(); ++i) {
+          EXPECT_NEAR(got[i], want[i], 1e-5) << cpu_path_name(path) << " " << quant::type_info(type).name << " "
+                                             << n_head << "/" << n_kv << " @" << i;
+        }
       }
     }
   }

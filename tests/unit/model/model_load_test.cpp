@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "gguf/writer.h"
 #include "model/model.h"
+#include "model/single_sequence.h"
 #include "shared_data.h"
 #include "subprocess.h"
 #include "tokenizer/tokenizer.h"
@@ -36,10 +37,10 @@ TEST(ModelLoad, MkmodelOutputReloadsAndGenerates) {
     EXPECT_EQ(model->hparams().n_vocab, 300);
     EXPECT_EQ(quant::type_info(model->weights().layers[0].wq.type).name, type);
     ThreadPool pool(2);
-    auto cache = model->make_cache(32);
+    model::SingleSequence seq(*model, 32);
     std::vector<float> logits;
     const std::vector<int32_t> prompt = {1, 100, 200};
-    model->forward({prompt, 0, true}, cache, pool, logits);
+    seq.forward(prompt, true, pool, logits);
     ASSERT_EQ(logits.size(), 3u * 300u);
     for (float v : logits) ASSERT_TRUE(std::isfinite(v));
     auto tok = tokenizer::make_tokenizer(tokenizer::load_vocab(model->file()));
@@ -142,12 +143,12 @@ TEST(ModelLoad, ForwardRejectsBadTokensAndFullContext) {
   const std::string path = mkmodel((dir / "m.gguf").string(), "--vocab-size 300 --type f32");
   auto model = model::Model::load(path);
   ThreadPool pool(1);
-  auto cache = model->make_cache(4);
+  model::SingleSequence seq(*model, 4);
   std::vector<float> logits;
   const std::vector<int32_t> bad = {1, 300};
-  EXPECT_THROW(model->forward({bad, 0, false}, cache, pool, logits), Error);
+  EXPECT_THROW(seq.forward(bad, false, pool, logits), Error);
   const std::vector<int32_t> five = {1, 2, 3, 4, 5};
-  EXPECT_THROW(model->forward({five, 0, false}, cache, pool, logits), Error);
+  EXPECT_THROW(seq.forward(five, false, pool, logits), Error);
 }
 
 TEST(Cli, UserErrorsExitWithOneClearLine) {
