@@ -42,7 +42,6 @@ void PagedKvCache::extend_hashes(std::span<const int32_t> tokens, SequenceBlocks
 int64_t PagedKvCache::find_cached_prefix(std::span<const int32_t> tokens, SequenceBlocks& seq,
                                          std::vector<BlockId>& hit) {
   if (!seq.table.empty()) fail("internal: prefix lookup for a sequence that already has blocks");
-  prefix_query_tokens_ += static_cast<int64_t>(tokens.size());
   if (!config_.prefix_caching || tokens.empty()) return 0;
   extend_hashes(tokens, seq);
   const size_t max_blocks = (tokens.size() - 1) / static_cast<size_t>(config_.block_size);
@@ -53,7 +52,6 @@ int64_t PagedKvCache::find_cached_prefix(std::span<const int32_t> tokens, Sequen
     hit.push_back(*b);
   }
   const int64_t cached = static_cast<int64_t>(n) * config_.block_size;
-  prefix_hit_tokens_ += cached;
   return cached;
 }
 

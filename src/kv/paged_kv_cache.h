@@ -76,7 +76,8 @@ class PagedKvCache {
   // For a sequence without blocks: the leading full blocks of `tokens` that
   // are cached, appended to `hit` (not yet taken). At most tokens.size() - 1
   // tokens are matched, so the last token is always computed and yields
-  // logits. Returns the number of tokens the hit covers. Counts in the stats.
+  // logits. Returns the number of tokens the hit covers. Not counted in the
+  // stats: a lookup may be repeated until the sequence is admitted.
   int64_t find_cached_prefix(std::span<const int32_t> tokens, SequenceBlocks& seq, std::vector<BlockId>& hit);
 
   // Makes seq's table cover num_tokens positions, taking the `hit` blocks
@@ -84,6 +85,12 @@ class PagedKvCache {
   // num_computed on would write into. Returns false, changing nothing, when
   // the pool lacks free blocks.
   bool allocate_slots(SequenceBlocks& seq, int64_t num_computed, int64_t num_tokens, std::span<const BlockId> hit = {});
+
+  // Counts one admitted sequence's lookup in the hit-rate stats.
+  void record_prefix_lookup(int64_t query_tokens, int64_t hit_tokens) {
+    prefix_query_tokens_ += query_tokens;
+    prefix_hit_tokens_ += hit_tokens;
+  }
 
   // Offers the full blocks among the first num_computed positions to the
   // prefix cache.

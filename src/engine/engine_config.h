@@ -1,0 +1,41 @@
+#pragma once
+// Engine settings (the serving flags of `pagoda run/serve/bench`) and the
+// statistics it reports.
+#include <cstdint>
+
+#include "core/error.h"
+#include "kv/paged_kv_cache.h"
+
+namespace pagoda::engine {
+
+struct EngineConfig {
+  int64_t max_model_len = 0;           // 0: the model's training context
+  int block_size = 16;
+  int64_t kv_cache_bytes = 0;          // 0: room for max_num_seqs sequences of 1024 tokens, at most the context
+  kv::KvType kv_type = kv::KvType::F16;
+  bool prefix_caching = true;
+  int64_t max_num_batched_tokens = 512;
+  int max_num_seqs = 64;
+  int64_t max_waiting = 1024;          // submit fails with OverloadedError beyond this
+  int threads = 0;                     // Engine only; 0: all hardware threads
+};
+
+struct EngineStats {
+  int64_t running = 0;
+  int64_t waiting = 0;
+  kv::KvStats kv;
+  int64_t preemptions = 0;
+  int64_t prompt_tokens_computed = 0;   // prompt tokens run through the model (cache hits excluded)
+  int64_t generation_tokens = 0;
+  int64_t requests_finished = 0;
+  int64_t steps = 0;
+  int64_t max_running = 0;              // most sequences running at once so far
+};
+
+// The waiting queue is full: the caller should retry later (HTTP 503/429).
+class OverloadedError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace pagoda::engine

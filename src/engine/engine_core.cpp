@@ -1,0 +1,295 @@
+#include "engine/engine_core.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace pagoda::engine {
+namespace {
+
+EngineConfig resolve(EngineConfig c, const model::Model& model) {
+  if (c.max_model_len <= 0) c.max_model_len = model.hparams().n_ctx_train > 0 ? model.hparams().n_ctx_train : 4096;
+  if (c.kv_cache_bytes <= 0) {
+    const int64_t tokens = std::max<int64_t>(c.max_model_len, c.max_num_seqs * std::min<int64_t>(c.max_model_len, 1024));
+    const auto row = static_cast<int64_t>(kv::kv_row_bytes(c.kv_type, model.hparams().kv_dim()));
+    c.kv_cache_bytes = tokens * 2 * row * model.hparams().n_layer;
+  }
+  return c;
+}
+
+kv::KvCacheConfig kv_config(const EngineConfig& c, const model::Model& model) {
+  kv::KvCacheConfig k;
+  k.block_size = c.block_size;
+  k.type = c.kv_type;
+  k.prefix_caching = c.prefix_caching;
+  k.n_blocks = kv::blocks_for_bytes(c.kv_cache_bytes, model.kv_shape(), c.block_size, c.kv_type);
+  if (k.n_blocks < 1) fail("--kv-cache-memory ", c.kv_cache_bytes, " bytes is less than one KV block");
+  // Blocks of different models must never match.
+  k.salt = std::hash<std::string>{}(model.hparams().arch + "/" + model.hparams().name) ^
+           static_cast<uint64_t>(model.weight_bytes());
+  return k;
+}
+
+}  // namespace
+
+EngineCore::EngineCore(model::Model& model, const tokenizer::Tokenizer* tokenizer, const EngineConfig& config,
+                       ThreadPool& pool)
+    : model_(model),
+      tokenizer_(tokenizer),
+      config_(resolve(config, model)),
+      pool_(pool),
+      kv_(model.kv_shape(), kv_config(config_, model)),
+      scheduler_({config_.max_num_batched_tokens, config_.max_num_seqs}, kv_) {}
+
+void EngineCore::validate(const Request& r) const {
+  const int64_t n_vocab = model_.hparams().n_vocab;
+  if (r.prompt.empty()) fail("the prompt is empty");
+  for (const int32_t id : r.prompt) {
+    if (id < 0 || id >= n_vocab) fail("prompt token id ", id, " is outside the vocabulary (size ", n_vocab, ")");
+  }
+  const auto len = static_cast<int64_t>(r.prompt.size());
+  if (len >= config_.max_model_len) {
+    fail("the prompt has ", len, " tokens; the context length is ", config_.max_model_len,
+         " and at least one token must be generated");
+  }
+  if (kv_.blocks_for_tokens(len + 1) > kv_.n_blocks()) {
+    fail("the prompt has ", len, " tokens, more than the whole KV cache holds (", kv_.n_blocks() * kv_.block_size(),
+         " tokens); raise --kv-cache-memory");
+  }
+  if (r.n < 1 || r.n > config_.max_num_seqs) fail("n must be in 1..", config_.max_num_seqs, ", got ", r.n);
+  if (r.max_tokens == 0 || r.max_tokens < -1) fail("max_tokens must be >= 1, got ", r.max_tokens);
+  if (r.min_tokens < 0) fail("min_tokens must be >= 0, got ", r.min_tokens);
+  if (r.max_tokens > 0 && r.min_tokens > r.max_tokens) fail("min_tokens (", r.min_tokens, ") exceeds max_tokens (", r.max_tokens, ")");
+  if (r.logprobs > n_vocab) fail("logprobs must be at most the vocabulary size ", n_vocab);
+  for (const int32_t id : r.stop_token_ids) {
+    if (id < 0 || id >= n_vocab) fail("stop token id ", id, " is outside the vocabulary (size ", n_vocab, ")");
+  }
+  for (const auto& [id, bias] : r.logit_bias) {
+    if (id < 0 || id >= n_vocab) fail("logit_bias token id ", id, " is outside the vocabulary (size ", n_vocab, ")");
+    if (!(bias >= -100.0f && bias <= 100.0f)) fail("logit_bias values must be in [-100, 100], got ", bias);
+  }
+  sampling::validate(r.sampling);
+}
+
+std::shared_ptr<RequestStream> EngineCore::add(Request request, std::shared_ptr<RequestStream> stream) {
+  validate(request);
+  if (static_cast<int64_t>(scheduler_.num_waiting()) >= config_.max_waiting) {
+    throw OverloadedError(str_cat("the server is overloaded: ", scheduler_.num_waiting(),
+                                  " requests are waiting; try again later"));
+  }
+  if (request.id.empty()) request.id = str_cat("req-", next_id_++);
+  if (requests_.count(request.id)) fail("a request with id '", request.id, "' is already running");
+  auto state = std::make_shared<RequestState>();
+  state->stream = stream ? std::move(stream) : std::make_shared<RequestStream>(request.id, request.n);
+  state->request = std::move(request);
+  requests_.emplace(state->request.id, state);
+  sequences_.push_back(std::make_unique<Sequence>(state, 0, next_arrival_++, tokenizer_));
+  scheduler_.add(sequences_.back().get());
+  return state->stream;
+}
+
+void EngineCore::cancel(const std::string& id) { cancelled_.push_back(id); }
+
+void EngineCore::apply_cancellations() {
+  for (const std::string& id : cancelled_) {
+    const auto it = requests_.find(id);
+    if (it == requests_.end()) continue;
+    it->second->cancelled = true;
+    std::vector<Sequence*> victims;
+    for (const auto& s : sequences_) {
+      if (s->req == it->second) victims.push_back(s.get());
+    }
+    for (Sequence* s : victims) finish(*s, FinishReason::Abort, Delta{});
+  }
+  cancelled_.clear();
+}
+
+void EngineCore::step() {
+  apply_cancellations();
+  too_big_.clear();
+  const std::vector<ScheduledChunk>& chunks = scheduler_.schedule(too_big_);
+  for (Sequence* s : too_big_) finish(*s, FinishReason::Length, Delta{});
+  if (chunks.empty()) return;
+  ++counters_.steps;
+  counters_.max_running = std::max<int64_t>(counters_.max_running, static_cast<int64_t>(scheduler_.num_running()));
+
+  build_batch(chunks);
+  const model::Batch batch{tokens_, positions_, seq_index_, tables_, logits_rows_};
+  model_.forward(batch, kv_, pool_, logits_);
+
+  for (const ScheduledChunk& c : chunks) {
+    Sequence& seq = *c.seq;
+    const int64_t prompt_part = std::max<int64_t>(0, std::min(seq.num_prompt, seq.num_computed + c.num_tokens) - seq.num_computed);
+    counters_.prompt_tokens_computed += prompt_part;
+    seq.num_computed += c.num_tokens;
+    kv_.cache_computed_blocks(seq.blocks, seq.tokens, seq.num_computed);
+  }
+  const auto n_vocab = static_cast<size_t>(model_.hparams().n_vocab);
+  // Sampling may finish sequences (and free them); the list was made before
+  // the model ran and row r of the logits belongs to its entry r.
+  for (size_t r = 0; r < to_sample_.size(); ++r) {
+    sample(*to_sample_[r], std::span<const float>(logits_).subspan(r * n_vocab, n_vocab));
+  }
+}
+
+void EngineCore::build_batch(const std::vector<ScheduledChunk>& chunks) {
+  tokens_.clear();
+  positions_.clear();
+  seq_index_.clear();
+  logits_rows_.clear();
+  tables_.clear();
+  to_sample_.clear();
+  for (const ScheduledChunk& c : chunks) {
+    const Sequence& seq = *c.seq;
+    const auto index = static_cast<int32_t>(tables_.size());
+    tables_.emplace_back(seq.blocks.table);
+    for (int64_t j = 0; j < c.num_tokens; ++j) {
+      const int64_t pos = seq.num_computed + j;
+      tokens_.push_back(seq.tokens[static_cast<size_t>(pos)]);
+      positions_.push_back(static_cast<int32_t>(pos));
+      seq_index_.push_back(index);
+    }
+    // Logits only where the chunk reaches the last token: a prompt chunk
+    // that does not is pure cache filling.
+    if (seq.num_computed + c.num_tokens == static_cast<int64_t>(seq.tokens.size())) {
+      logits_rows_.push_back(static_cast<int32_t>(tokens_.size() - 1));
+      to_sample_.push_back(c.seq);
+    }
+  }
+}
+
+void EngineCore::sample(Sequence& seq, std::span<const float> logits) {
+  const Request& r = seq.req->request;
+  if (r.n > 1 && !seq.req->forked) {
+    // The prompt is computed: the other samples share its blocks and draw
+    // their first token from this same row.
+    fork_samples(seq);
+    std::vector<Sequence*> children;
+    for (const auto& s : sequences_) {
+      if (s->req == seq.req && s.get() != &seq) children.push_back(s.get());
+    }
+    for (Sequence* c : children) sample(*c, logits);
+  }
+  std::span<const float> row = logits;
+  const bool too_early = seq.num_generated() < r.min_tokens;
+  if (too_early || !r.logit_bias.empty()) {
+    masked_.assign(logits.begin(), logits.end());
+    for (const auto& [id, bias] : r.logit_bias) masked_[static_cast<size_t>(id)] += bias;
+    row = masked_;
+  }
+  if (too_early) {
+    // Too early to end: EOS and the stop tokens cannot be drawn.
+    if (tokenizer_) {
+      const auto& v = tokenizer_->vocab();
+      for (const int32_t id : {v.eos, v.eot}) {
+        if (id >= 0 && static_cast<size_t>(id) < masked_.size()) masked_[static_cast<size_t>(id)] = -INFINITY;
+      }
+    }
+    for (const int32_t id : r.stop_token_ids) masked_[static_cast<size_t>(id)] = -INFINITY;
+    row = masked_;
+  }
+  const int32_t token = seq.sampler.sample(row, seq.tokens);
+  append_token(seq, token, logits);
+}
+
+void EngineCore::fork_samples(Sequence& parent) {
+  parent.req->forked = true;
+  const auto n = parent.req->request.n;
+  for (int i = 1; i < n; ++i) {
+    auto child = std::make_unique<Sequence>(parent.req, i, next_arrival_++, tokenizer_);
+    child->tokens = parent.tokens;
+    child->num_computed = parent.num_computed;
+    child->num_cached_prompt = parent.num_cached_prompt;
+    kv_.fork(parent.blocks, child->blocks);
+    scheduler_.add_running(child.get());
+    sequences_.push_back(std::move(child));
+  }
+}
+
+void EngineCore::append_token(Sequence& seq, int32_t token, std::span<const float> logits) {
+  const Request& r = seq.req->request;
+  Delta d;
+  d.index = seq.index;
+  d.token_ids.push_back(token);
+  if (r.logprobs >= 0) {
+    d.logprobs.push_back({token, sampling::token_logprobs(logits, token, r.logprobs, top_)});
+    d.top_logprobs.push_back(top_);
+  }
+  seq.tokens.push_back(token);
+  ++counters_.generation_tokens;
+
+  FinishReason fin = FinishReason::None;
+  const bool eos = tokenizer_ && tokenizer_->vocab().is_end_of_generation(token);
+  if (eos && !r.ignore_eos) {
+    fin = FinishReason::Stop;
+    d.stop_reason = std::to_string(token);
+  } else if (std::find(r.stop_token_ids.begin(), r.stop_token_ids.end(), token) != r.stop_token_ids.end()) {
+    fin = FinishReason::Stop;
+    d.stop_reason = std::to_string(token);
+  } else if (std::optional<std::string> matched = seq.text.append(token)) {
+    fin = FinishReason::Stop;
+    d.stop_reason = *matched;
+  } else if ((r.max_tokens > 0 && seq.num_generated() >= r.max_tokens) ||
+             static_cast<int64_t>(seq.tokens.size()) >= config_.max_model_len) {
+    fin = FinishReason::Length;
+  }
+  if (fin != FinishReason::None) {
+    finish(seq, fin, std::move(d));
+    return;
+  }
+  d.text = seq.text.take_ready();
+  if (!seq.sent_first) {
+    d.prompt_tokens = seq.num_prompt;
+    d.cached_prompt_tokens = seq.num_cached_prompt;
+    seq.sent_first = true;
+  }
+  seq.req->stream->push(std::move(d));
+}
+
+void EngineCore::finish(Sequence& seq, FinishReason reason, Delta d) {
+  d.index = seq.index;
+  d.finish = reason;
+  d.text += seq.text.take_rest();
+  if (!seq.sent_first) {
+    d.prompt_tokens = seq.num_prompt;
+    d.cached_prompt_tokens = seq.num_cached_prompt;
+    seq.sent_first = true;
+  }
+  const std::shared_ptr<RequestState> state = seq.req;
+  state->stream->push(std::move(d));
+  // Samples that were never forked end with their parent.
+  if (!state->forked && seq.index == 0) {
+    for (int i = 1; i < state->request.n; ++i) {
+      Delta extra;
+      extra.index = i;
+      extra.finish = reason;
+      extra.prompt_tokens = seq.num_prompt;
+      state->stream->push(std::move(extra));
+    }
+  }
+  release(seq);
+  const bool any_left = std::any_of(sequences_.begin(), sequences_.end(), [&](const auto& s) { return s->req == state; });
+  if (!any_left) {
+    requests_.erase(state->request.id);
+    ++counters_.requests_finished;
+  }
+}
+
+void EngineCore::release(Sequence& seq) {
+  seq.status = SeqStatus::Finished;
+  scheduler_.remove(&seq);
+  const auto it = std::find_if(sequences_.begin(), sequences_.end(), [&](const auto& s) { return s.get() == &seq; });
+  if (it != sequences_.end()) sequences_.erase(it);
+}
+
+EngineStats EngineCore::stats() const {
+  EngineStats s = counters_;
+  s.running = static_cast<int64_t>(scheduler_.num_running());
+  s.waiting = static_cast<int64_t>(scheduler_.num_waiting());
+  s.kv = kv_.stats();
+  s.preemptions = scheduler_.num_preemptions();
+  return s;
+}
+
+}  // namespace pagoda::engine

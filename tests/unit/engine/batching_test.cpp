@@ -1,0 +1,172 @@
+// Continuous batching gives each request the output it would get alone:
+// prompts of different lengths, chunked prefill mixed with decode, a small
+// KV pool that forces preemption, and the prefix cache.
+#include <random>
+
+#include "engine_test_util.h"
+
+namespace pagoda::engine::test {
+namespace {
+
+std::vector<std::vector<int32_t>> random_prompts(int count, int64_t n_vocab, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<int32_t>> prompts;
+  for (int i = 0; i < count; ++i) {
+    std::vector<int32_t> p = {1};
+    const int len = 2 + static_cast<int>(rng() % 45);
+    for (int j = 0; j < len; ++j) p.push_back(static_cast<int32_t>(2 + rng() % static_cast<uint64_t>(n_vocab - 2)));
+    prompts.push_back(p);
+  }
+  return prompts;
+}
+
+std::vector<std::vector<int32_t>> story_prompts(const tokenizer::Tokenizer& tok) {
+  const char* texts[] = {"Once upon a time", "Lily and Ben went to the park", "The dog", "One day, a little girl",
+                         "Tom had a big red ball", "The sun was hot", "Mom said", "There was a cat who liked to sleep",
+                         "A bird sat on a tree", "Sam was sad because", "The boat", "Timmy wanted to play outside",
+                         "In a small house there lived an old man", "Sue found a shiny stone", "The car went fast",
+                         "Once there was a happy frog who loved to jump in the pond every day"};
+  std::vector<std::vector<int32_t>> prompts;
+  for (const char* t : texts) prompts.push_back(tok.encode(t, true, false));
+  return prompts;
+}
+
+// Runs each prompt alone (a fresh engine each) and all of them together,
+// and compares token for token.
+void expect_batch_invariant(model::Model& model, const tokenizer::Tokenizer* tok,
+                            const std::vector<std::vector<int32_t>>& prompts, int64_t max_tokens, EngineConfig together) {
+  ThreadPool pool(2);
+  std::vector<Request> requests;
+  for (const auto& p : prompts) requests.push_back(greedy(p, max_tokens));
+
+  EngineCore batched(model, tok, together, pool);
+  const std::vector<Output> got = run_all(batched, requests);
+  const EngineStats stats = batched.stats();
+  EXPECT_GE(stats.max_running, 8) << "the requests should have run together";
+  expect_all_blocks_free(batched);
+
+  EngineConfig alone_config;
+  alone_config.kv_type = together.kv_type;
+  alone_config.max_num_seqs = 1;
+  alone_config.max_num_batched_tokens = 4096;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    EngineCore alone(model, tok, alone_config, pool);
+    const std::vector<Output> want = run_all(alone, {requests[i]});
+    EXPECT_EQ(got[i].tokens, want[0].tokens) << "prompt " << i;
+    EXPECT_EQ(got[i].tokens.size(), static_cast<size_t>(max_tokens));
+  }
+}
+
+EngineConfig mixed_steps_config() {
+  EngineConfig c;
+  c.max_num_seqs = 16;
+  c.max_num_batched_tokens = 40;  // prompts are chunked and share steps with decode tokens
+  c.kv_type = kv::KvType::F16;
+  return c;
+}
+
+TEST(Batching, SixteenStoryPromptsTogetherEqualEachAlone) {
+  PAGODA_REQUIRE_SHARED(path, "models/stories260K.gguf");
+  Loaded m = load(path.string());
+  expect_batch_invariant(*m.model, m.tokenizer.get(), story_prompts(*m.tokenizer), 24, mixed_steps_config());
+}
+
+// TinyLlama-1.1B's layer shape (n_embd 2048, n_ff 5632, 32 query / 4 kv
+// heads of 64, vocab 32000) in Q4_0, so the packed kernels and GQA path of
+// the benchmarks are the ones checked; 2 layers instead of 22 keep it short.
+TEST(Batching, SixteenPromptsOnATinyLlamaShapeModelTogetherEqualEachAlone) {
+  const std::string path = make_random_model(
+      "tinyllama-shape.gguf",
+      "--n-embd 2048 --n-layer 2 --n-head 32 --n-head-kv 4 --n-ff 5632 --vocab-size 32000 --type q4_0");
+  Loaded m = load(path);
+  expect_batch_invariant(*m.model, nullptr, random_prompts(16, 32000, 5), 6, mixed_steps_config());
+}
+
+TEST(Batching, PreemptionWithASmallPoolGivesTheSameOutputs) {
+  PAGODA_REQUIRE_SHARED(path, "models/stories260K.gguf");
+  Loaded m = load(path.string());
+  ThreadPool pool(2);
+  std::vector<Request> requests;
+  for (const auto& p : story_prompts(*m.tokenizer)) requests.push_back(greedy(p, 40));
+
+  EngineConfig large = mixed_steps_config();
+  EngineCore roomy(*m.model, m.tokenizer.get(), large, pool);
+  const std::vector<Output> want = run_all(roomy, requests);
+  EXPECT_EQ(roomy.stats().preemptions, 0);
+
+  // 16 sequences of up to ~60 tokens need ~64 blocks of 16; give 12.
+  EngineConfig small = large;
+  small.kv_cache_bytes = 12 * 16 * 2 * static_cast<int64_t>(kv::kv_row_bytes(small.kv_type, m.model->hparams().kv_dim())) *
+                         m.model->hparams().n_layer;
+  EngineCore tight(*m.model, m.tokenizer.get(), small, pool);
+  ASSERT_EQ(tight.kv_cache().n_blocks(), 12);
+  const std::vector<Output> got = run_all(tight, requests);
+  EXPECT_GT(tight.stats().preemptions, 0);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(got[i].tokens, want[i].tokens) << "prompt " << i;
+    EXPECT_EQ(got[i].finish, FinishReason::Length);
+  }
+  expect_all_blocks_free(tight);
+}
+
+TEST(Batching, RepeatedPromptHitsThePrefixCacheAndSkipsItsBlocks) {
+  PAGODA_REQUIRE_SHARED(path, "models/stories260K.gguf");
+  Loaded m = load(path.string());
+  ThreadPool pool(2);
+  EngineConfig c;
+  c.kv_type = kv::KvType::F32;
+  EngineCore core(*m.model, m.tokenizer.get(), c, pool);
+  const std::vector<int32_t> prompt = m.tokenizer->encode(
+      "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun with her dog, "
+      "and every day they went to the park to run and jump and play.", true, false);
+  ASSERT_GT(prompt.size(), 40u);
+  const Request r = greedy(prompt, 20);
+
+  const Output first = run_all(core, {r})[0];
+  const EngineStats after_first = core.stats();
+  EXPECT_EQ(first.cached_prompt_tokens, 0);
+  EXPECT_EQ(after_first.prompt_tokens_computed, static_cast<int64_t>(prompt.size()));
+
+  const Output second = run_all(core, {r})[0];
+  const EngineStats after_second = core.stats();
+  const int64_t bs = core.kv_cache().block_size();
+  const int64_t expect_hit = (static_cast<int64_t>(prompt.size()) - 1) / bs * bs;
+  EXPECT_EQ(second.tokens, first.tokens);
+  EXPECT_EQ(second.cached_prompt_tokens, expect_hit);
+  // Only the uncached tail of the prompt ran through the model.
+  EXPECT_EQ(after_second.prompt_tokens_computed - after_first.prompt_tokens_computed,
+            static_cast<int64_t>(prompt.size()) - expect_hit);
+  EXPECT_EQ(after_second.kv.prefix_hit_tokens, expect_hit);
+  EXPECT_GT(after_second.kv.hit_rate(), 0.4);
+  EXPECT_GT(after_second.kv.cached_blocks, 0);
+  expect_all_blocks_free(core);
+}
+
+TEST(Batching, DecodersKeepStreamingWhileALongPromptIsChunked) {
+  PAGODA_REQUIRE_SHARED(path, "models/stories260K.gguf");
+  Loaded m = load(path.string());
+  ThreadPool pool(1);
+  EngineConfig c;
+  c.max_num_batched_tokens = 16;
+  EngineCore core(*m.model, m.tokenizer.get(), c, pool);
+  auto a = core.add(greedy(m.tokenizer->encode("Once upon a time", true, false), 100));
+  core.step();  // a's prompt
+  std::vector<int32_t> long_prompt = {1};
+  for (int i = 0; i < 200; ++i) long_prompt.push_back(300 + i % 100);
+  auto b = core.add(greedy(long_prompt, 5));
+  std::vector<Output> out_a(1), out_b(1);
+  drain(*a, out_a);
+  for (int step = 0; step < 13; ++step) {  // 200 tokens at <= 15 per step
+    const size_t before = out_a[0].tokens.size();
+    core.step();
+    drain(*a, out_a);
+    drain(*b, out_b);
+    EXPECT_EQ(out_a[0].tokens.size(), before + 1) << "step " << step;
+  }
+  while (core.has_work()) core.step();
+  drain(*b, out_b);
+  EXPECT_EQ(out_b[0].tokens.size(), 5u);
+}
+
+}  // namespace
+}  // namespace pagoda::engine::test
