@@ -3,15 +3,18 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/engine_flags.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "engine/engine.h"
 #include "kernels/cpu_features.h"
 #include "kernels/matmul.h"
 #include "model/model.h"
-#include "model/single_sequence.h"
 #include "sampling/sampler.h"
 #include "tokenizer/tokenizer.h"
 
@@ -29,17 +32,20 @@ double per_second(size_t n, double ms) { return ms > 0 ? static_cast<double>(n) 
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
-  const Args args(argv,
-                  {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty",
-                   "--repeat-last-n", "--seed", "--threads", "--ctx-size"},
-                  {"--json", "--verbose", "--ignore-eos"},
+  std::set<std::string> value_flags = {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--min-p",
+                                       "--repeat-penalty", "--repeat-last-n", "--seed", "--threads"};
+  value_flags.insert(engine_value_flags().begin(), engine_value_flags().end());
+  std::set<std::string> switches = {"--json", "--verbose", "--ignore-eos"};
+  switches.insert(engine_switches().begin(), engine_switches().end());
+  const Args args(argv, value_flags, switches,
                   {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"},
                    {"-s", "--seed"}, {"-c", "--ctx-size"}, {"-v", "--verbose"}});
   const bool json = args.has("--json");
   const bool verbose = args.has("--verbose");
   if (verbose) log::set_level(log::Level::Info);
 
-  sampling::SamplingParams sp;
+  engine::Request request;
+  sampling::SamplingParams& sp = request.sampling;
   sp.temperature = static_cast<float>(args.number("--temp", sp.temperature));
   sp.top_k = static_cast<int>(args.integer("--top-k", sp.top_k));
   sp.top_p = static_cast<float>(args.number("--top-p", sp.top_p));
@@ -47,86 +53,89 @@ int run_command(const std::vector<std::string>& argv) {
   sp.repetition_penalty = static_cast<float>(args.number("--repeat-penalty", sp.repetition_penalty));
   sp.repeat_last_n = static_cast<int>(args.integer("--repeat-last-n", sp.repeat_last_n));
   sp.seed = static_cast<uint64_t>(args.integer("--seed", static_cast<int64_t>(sp.seed)));
-  sampling::Sampler sampler(sp);
+  sampling::validate(sp);
   const int64_t n_predict = args.integer("--n-predict", 128);
   if (n_predict < 0) fail("--n-predict must be >= 0");
   const int64_t threads = args.integer("--threads", default_thread_count());
   if (threads < 1 || threads > 1024) fail("--threads must be between 1 and 1024");
+  engine::EngineConfig config = engine_config(args, static_cast<int>(threads));
+  config.max_num_seqs = 1;
 
   auto model = model::Model::load(args.required("--model"));
   const model::HParams& hp = model->hparams();
   auto tokenizer = tokenizer::make_tokenizer(tokenizer::load_vocab(model->file()));
-  const int64_t n_ctx = args.integer("--ctx-size", std::min<int64_t>(hp.n_ctx_train, 4096));
-  if (n_ctx < 1) fail("--ctx-size must be >= 1");
+  if (config.max_model_len == 0) config.max_model_len = std::min<int64_t>(hp.n_ctx_train > 0 ? hp.n_ctx_train : 4096, 4096);
 
   log::info(str_cat("model: ", hp.arch, " '", hp.name, "', ", hp.n_layer, " layers, n_embd ", hp.n_embd, ", vocab ",
                     hp.n_vocab, ", ", model->weight_bytes() / 1e6, " MB of weights"));
   log::info(str_cat("cpu features: ", kernels::cpu_features_string(), "; kernel path: ",
-                    kernels::cpu_path_name(kernels::best_cpu_path()), "; threads: ", threads, "; context: ", n_ctx));
+                    kernels::cpu_path_name(kernels::best_cpu_path()), "; threads: ", threads, "; context: ",
+                    config.max_model_len, "; KV cache: ", kv::kv_type_name(config.kv_type)));
 
   const std::string prompt = args.str("--prompt", "");
-  const std::vector<int32_t> prompt_ids = tokenizer->encode(prompt, /*add_special=*/true, /*parse_special=*/false);
-  if (prompt_ids.empty()) fail("the prompt is empty and the model adds no BOS token: nothing to start from");
-  if (static_cast<int64_t>(prompt_ids.size()) > n_ctx) {
-    fail("the prompt has ", prompt_ids.size(), " tokens, more than the context size ", n_ctx);
+  request.prompt = tokenizer->encode(prompt, /*add_special=*/true, /*parse_special=*/false);
+  if (request.prompt.empty()) fail("the prompt is empty and the model adds no BOS token: nothing to start from");
+  if (static_cast<int64_t>(request.prompt.size()) >= config.max_model_len) {
+    fail("the prompt has ", request.prompt.size(), " tokens; the context size is ", config.max_model_len,
+         " and leaves no room to generate");
   }
+  request.max_tokens = n_predict;
+  request.ignore_eos = args.has("--ignore-eos");
 
-  ThreadPool pool(static_cast<int>(threads));
-  model::SingleSequence seq(*model, n_ctx, kv::KvType::F32);
-  std::vector<float> logits;
-  std::vector<int32_t> history = prompt_ids;
+  if (!json) std::cout << prompt << std::flush;
   std::vector<int32_t> generated;
-  tokenizer::StreamDecoder stream(*tokenizer);
   std::string text;
-
-  if (!json) {
-    std::cout << prompt << std::flush;
-  }
-
-  const auto t_prompt = Clock::now();
-  seq.forward(prompt_ids, false, pool, logits);
-  const double prompt_ms = ms_since(t_prompt);
-
-  const auto t_gen = Clock::now();
-  size_t decode_steps = 0;
-  const bool ignore_eos = args.has("--ignore-eos");
-  while (static_cast<int64_t>(generated.size()) < n_predict) {
-    const int32_t next = sampler.sample(logits, history);
-    if (!ignore_eos && tokenizer->vocab().is_end_of_generation(next)) break;
-    generated.push_back(next);
-    history.push_back(next);
-    const std::string piece = stream.push(next);
-    text += piece;
-    if (!json) std::cout << piece << std::flush;
-    if (static_cast<int64_t>(generated.size()) == n_predict) break;
-    if (seq.size() + 1 > n_ctx) {
-      log::warn("context is full; stopping generation");
-      break;
+  double prompt_ms = 0, gen_ms = 0;
+  engine::FinishReason finish = engine::FinishReason::Length;
+  if (n_predict > 0) {
+    engine::Engine engine(*model, tokenizer.get(), config);
+    const auto t_submit = Clock::now();
+    auto stream = engine.submit(request);
+    Clock::time_point t_first = t_submit;
+    std::string stop_reason;
+    while (std::optional<engine::Delta> d = stream->next()) {
+      if (generated.empty() && !d->token_ids.empty()) {
+        t_first = Clock::now();
+        prompt_ms = std::chrono::duration<double, std::milli>(t_first - t_submit).count();
+      }
+      generated.insert(generated.end(), d->token_ids.begin(), d->token_ids.end());
+      text += d->text;
+      if (!json) std::cout << d->text << std::flush;
+      if (d->finish != engine::FinishReason::None) {
+        finish = d->finish;
+        stop_reason = d->stop_reason;
+      }
     }
-    const int32_t step[1] = {next};
-    seq.forward(step, false, pool, logits);
-    ++decode_steps;
+    gen_ms = ms_since(t_first);
+    // The end-of-generation token ends the story; it is not part of it.
+    if (finish == engine::FinishReason::Stop && !generated.empty() &&
+        tokenizer->vocab().is_end_of_generation(generated.back())) {
+      generated.pop_back();
+    }
+    if (finish == engine::FinishReason::Length && static_cast<int64_t>(generated.size()) < n_predict) {
+      log::warn("context is full; stopping generation");
+    }
   }
-  const double gen_ms = ms_since(t_gen);
-  const std::string rest = stream.flush();
-  text += rest;
+  // The first token comes with the prompt's step; the rest are decode steps.
+  const size_t decoded = generated.size() > 1 ? generated.size() - 1 : 0;
 
   if (json) {
     nlohmann::ordered_json out;
-    out["prompt_tokens"] = prompt_ids;
+    out["prompt_tokens"] = request.prompt;
     out["tokens"] = generated;
     out["text"] = text;
+    out["finish_reason"] = engine::finish_reason_name(finish);
     out["timings"] = {{"prompt_ms", prompt_ms},
-                      {"prompt_tokens_per_s", per_second(prompt_ids.size(), prompt_ms)},
+                      {"prompt_tokens_per_s", per_second(request.prompt.size(), prompt_ms)},
                       {"generation_ms", gen_ms},
-                      {"generation_tokens_per_s", per_second(generated.size(), gen_ms)}};
+                      {"generation_tokens_per_s", per_second(decoded, gen_ms)}};
     std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    std::cout << rest << "\n" << std::flush;
-    std::fprintf(stderr, "\nprompt: %zu tokens in %.1f ms (%.1f tokens/s)\n", prompt_ids.size(), prompt_ms,
-                 per_second(prompt_ids.size(), prompt_ms));
-    std::fprintf(stderr, "generation: %zu tokens in %.1f ms (%.1f tokens/s, %zu decode steps)\n", generated.size(),
-                 gen_ms, per_second(generated.size(), gen_ms), decode_steps);
+    std::cout << "\n" << std::flush;
+    std::fprintf(stderr, "\nprompt: %zu tokens in %.1f ms (%.1f tokens/s, time to first token)\n",
+                 request.prompt.size(), prompt_ms, per_second(request.prompt.size(), prompt_ms));
+    std::fprintf(stderr, "generation: %zu tokens, %zu decode steps in %.1f ms (%.1f tokens/s)\n", generated.size(),
+                 decoded, gen_ms, per_second(decoded, gen_ms));
   }
   return 0;
 }

@@ -17,7 +17,8 @@ uint64_t mix(uint64_t x) {
 }  // namespace
 
 BlockHash hash_block(BlockHash parent, std::span<const int32_t> tokens, uint64_t salt) {
-  uint64_t h = mix(parent ^ 0x9e3779b97f4a7c15ULL) ^ mix(salt + 0x632be59bd9b4e019ULL);
+  // Chained, not XORed, so no two (parent, salt) pairs can cancel out.
+  uint64_t h = mix(mix(parent ^ 0x9e3779b97f4a7c15ULL) + salt + 0x632be59bd9b4e019ULL);
   for (const int32_t t : tokens) h = mix(h + static_cast<uint32_t>(t) + 0x9e3779b97f4a7c15ULL);
   return mix(h ^ tokens.size());
 }
