@@ -61,6 +61,8 @@ void EngineCore::validate(const Request& r) const {
   if (r.max_tokens == 0 || r.max_tokens < -1) fail("max_tokens must be >= 1, got ", r.max_tokens);
   if (r.min_tokens < 0) fail("min_tokens must be >= 0, got ", r.min_tokens);
   if (r.max_tokens > 0 && r.min_tokens > r.max_tokens) fail("min_tokens (", r.min_tokens, ") exceeds max_tokens (", r.max_tokens, ")");
+  if (!(std::abs(r.presence_penalty) <= 2.0f)) fail("presence_penalty must be in [-2, 2], got ", r.presence_penalty);
+  if (!(std::abs(r.frequency_penalty) <= 2.0f)) fail("frequency_penalty must be in [-2, 2], got ", r.frequency_penalty);
   if (r.logprobs > n_vocab) fail("logprobs must be at most the vocabulary size ", n_vocab);
   for (const int32_t id : r.stop_token_ids) {
     if (id < 0 || id >= n_vocab) fail("stop token id ", id, " is outside the vocabulary (size ", n_vocab, ")");
@@ -173,9 +175,17 @@ void EngineCore::sample(Sequence& seq, std::span<const float> logits) {
   }
   std::span<const float> row = logits;
   const bool too_early = seq.num_generated() < r.min_tokens;
-  if (too_early || !r.logit_bias.empty()) {
+  const bool penalties = r.presence_penalty != 0.0f || r.frequency_penalty != 0.0f;
+  if (too_early || !r.logit_bias.empty() || penalties) {
     masked_.assign(logits.begin(), logits.end());
     for (const auto& [id, bias] : r.logit_bias) masked_[static_cast<size_t>(id)] += bias;
+    if (penalties) {
+      counts_.clear();
+      for (size_t i = static_cast<size_t>(seq.num_prompt); i < seq.tokens.size(); ++i) ++counts_[seq.tokens[i]];
+      for (const auto& [id, count] : counts_) {
+        masked_[static_cast<size_t>(id)] -= r.presence_penalty + r.frequency_penalty * static_cast<float>(count);
+      }
+    }
     row = masked_;
   }
   if (too_early) {

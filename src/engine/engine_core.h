@@ -77,6 +77,7 @@ class EngineCore {
   std::vector<Sequence*> to_sample_, too_big_;
   std::vector<float> logits_, masked_;
   std::vector<TokenLogprob> top_;
+  std::unordered_map<int32_t, int> counts_;
 
   EngineStats counters_;
 };

@@ -21,7 +21,11 @@ struct Request {
   std::vector<std::string> stop;  // stop strings: matched on the text, not emitted
   std::vector<int32_t> stop_token_ids;
   bool ignore_eos = false;
-  std::vector<std::pair<int32_t, float>> logit_bias;  // added to the logits before sampling (OpenAI: -100..100)
+  std::vector<std::pair<int32_t, float>> logit_bias;
+  // OpenAI's penalties over the tokens generated so far: presence once per
+  // distinct token, frequency per occurrence (-2..2).
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;  // added to the logits before sampling (OpenAI: -100..100)
   int logprobs = -1;              // -1 none; 0 the chosen token's; N also the N most likely
   int priority = 0;               // lower runs first; FCFS within a priority
   bool detokenize = true;

@@ -37,13 +37,21 @@ bool RequestStream::finished() const {
   return open_ == 0 && queue_.empty();
 }
 
+void RequestStream::set_listener(std::function<void()> listener) {
+  std::lock_guard lock(mutex_);
+  listener_ = std::move(listener);
+}
+
 void RequestStream::push(Delta d) {
+  std::function<void()> listener;
   {
     std::lock_guard lock(mutex_);
     if (d.finish != FinishReason::None) --open_;
     queue_.push_back(std::move(d));
+    listener = listener_;
   }
   ready_.notify_all();
+  if (listener) listener();
 }
 
 }  // namespace pagoda::engine

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -27,6 +28,10 @@ class RequestStream {
   std::optional<Delta> next_for(std::chrono::milliseconds timeout, bool* timed_out);
   bool finished() const;
 
+  // Called (on the engine's thread, without the lock held) after each push,
+  // so an event-driven reader can be woken instead of blocking a thread.
+  void set_listener(std::function<void()> listener);
+
   // Engine side.
   void push(Delta d);
 
@@ -39,6 +44,7 @@ class RequestStream {
   std::condition_variable ready_;
   std::deque<Delta> queue_;
   int open_;  // samples not yet finished
+  std::function<void()> listener_;
 };
 
 }  // namespace pagoda::engine
