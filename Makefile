@@ -9,8 +9,10 @@ export PAGODA_SHARED
 MODEL  ?= $(firstword $(wildcard $(PAGODA_SHARED)/models/stories260K.gguf))
 PROMPT ?= Once upon a time
 N      ?= 128
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
 
-.PHONY: all bootstrap configure build test test-release test-python test-sanitize run clean
+.PHONY: all bootstrap configure build test test-release test-python test-sanitize run serve clean
 
 all: build
 
@@ -43,6 +45,9 @@ test-sanitize: bootstrap
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+serve: build
+	@./tools/serve-default.sh "$(BUILD_DIR)/bin/pagoda" "$(MODEL)" "$(HOST)" "$(PORT)"
 
 run: build
 	@./tools/run-default.sh "$(BUILD_DIR)/bin/pagoda" "$(MODEL)" "$(PROMPT)" "$(N)"

@@ -10,5 +10,6 @@ int run_command(const std::vector<std::string>& args);
 int inspect_command(const std::vector<std::string>& args);
 int mkmodel_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
+int serve_command(const std::vector<std::string>& args);
 
 }  // namespace pagoda::cli

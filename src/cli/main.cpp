@@ -24,6 +24,12 @@ constexpr const char* kUsage =
     "  bench    measure prompt (ppN) and generation (tgN) speed, like llama-bench:\n"
     "           pagoda bench -m MODEL[,MODEL...] -p 128,512 -n 64 -t 1,2 -r 5 [--json FILE] [--membw]\n"
     "           [--membw-mib MIB] [--ctx-size C]\n"
+    "           serving benchmark: --concurrency 1,4,16 [--shared-prefix N] [engine flags]\n"
+    "  serve    OpenAI-compatible HTTP server:  pagoda serve -m MODEL.gguf [--host H --port P --threads T\n"
+    "           --api-key KEY --chat-template FILE --config pagoda.toml --drain-timeout S --timeout S\n"
+    "           --max-body-bytes N --served-model-name NAME] [engine flags]\n"
+    "  engine flags: --ctx-size N --kv-cache-memory SIZE|FRACTION --kv-cache-type f16|f32|q8_0\n"
+    "           --block-size N --max-num-batched-tokens N --max-num-seqs N --max-waiting N --no-prefix-caching\n"
     "  version  print the version\n";
 
 }  // namespace
@@ -40,6 +46,7 @@ int main(int argc, char** argv) {
     if (command == "inspect") return pagoda::cli::inspect_command(args);
     if (command == "mkmodel") return pagoda::cli::mkmodel_command(args);
     if (command == "bench") return pagoda::cli::bench_command(args);
+    if (command == "serve") return pagoda::cli::serve_command(args);
     if (command == "version" || command == "--version") {
       std::printf("pagoda %s\n", PAGODA_VERSION);
       return 0;
