@@ -11,5 +11,6 @@ int inspect_command(const std::vector<std::string>& args);
 int mkmodel_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
+int bench_serve_command(const std::vector<std::string>& args);  // `pagoda bench serve`
 
 }  // namespace pagoda::cli
