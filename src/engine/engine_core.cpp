@@ -211,6 +211,7 @@ void EngineCore::fork_samples(Sequence& parent) {
     child->tokens = parent.tokens;
     child->num_computed = parent.num_computed;
     child->num_cached_prompt = parent.num_cached_prompt;
+    child->queue_seconds = parent.queue_seconds;
     kv_.fork(parent.blocks, child->blocks);
     scheduler_.add_running(child.get());
     sequences_.push_back(std::move(child));
@@ -252,6 +253,7 @@ void EngineCore::append_token(Sequence& seq, int32_t token, std::span<const floa
   if (!seq.sent_first) {
     d.prompt_tokens = seq.num_prompt;
     d.cached_prompt_tokens = seq.num_cached_prompt;
+    d.queue_seconds = std::max(0.0, seq.queue_seconds);
     seq.sent_first = true;
   }
   seq.req->stream->push(std::move(d));
@@ -264,6 +266,7 @@ void EngineCore::finish(Sequence& seq, FinishReason reason, Delta d) {
   if (!seq.sent_first) {
     d.prompt_tokens = seq.num_prompt;
     d.cached_prompt_tokens = seq.num_cached_prompt;
+    d.queue_seconds = std::max(0.0, seq.queue_seconds);
     seq.sent_first = true;
   }
   const std::shared_ptr<RequestState> state = seq.req;

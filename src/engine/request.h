@@ -47,6 +47,7 @@ struct Delta {
   // Filled on the first delta of each sample.
   int64_t prompt_tokens = 0;
   int64_t cached_prompt_tokens = 0;
+  double queue_seconds = 0;  // from submission to the first step that ran it
 };
 
 }  // namespace pagoda::engine

@@ -93,6 +93,9 @@ void Scheduler::schedule_waiting(int64_t& budget) {
     kv_.record_prefix_lookup(static_cast<int64_t>(seq->tokens.size()), cached);
     if (seq->num_generated() == 0) seq->num_cached_prompt = cached;
     seq->num_computed = cached;
+    if (seq->queue_seconds < 0) {
+      seq->queue_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - seq->arrived).count();
+    }
     waiting_.erase(waiting_.begin());
     add_running(seq);
     out_.push_back({seq, n});

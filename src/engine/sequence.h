@@ -2,6 +2,7 @@
 // One sample being generated: its tokens (prompt then output), how many of
 // them have keys/values in the cache, its KV blocks, sampler and text. A
 // request with n samples has n sequences sharing one RequestState.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -38,6 +39,8 @@ struct Sequence {
   OutputText text;
   SeqStatus status = SeqStatus::Waiting;
   bool sent_first = false;
+  std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
+  double queue_seconds = -1;  // set when first scheduled
 
   int64_t num_generated() const { return static_cast<int64_t>(tokens.size()) - num_prompt; }
   int64_t num_uncomputed() const { return static_cast<int64_t>(tokens.size()) - num_computed; }

@@ -25,6 +25,7 @@ bool GenerationSource::poll(std::string& out) {
   for (size_t i = 0; i < streams_.size(); ++i) {
     bool timed_out = false;
     while (std::optional<engine::Delta> d = streams_[i]->next_for(std::chrono::milliseconds(0), &timed_out)) {
+      if (d->prompt_tokens > 0 && queue_s_ < 0) queue_s_ = d->queue_seconds;
       if (!d->token_ids.empty()) {
         last_token_ = Clock::now();
         if (tokens_ == 0) first_token_ = last_token_;
@@ -51,6 +52,7 @@ void GenerationSource::record_metrics(bool aborted) {
   RequestRecord rec;
   const auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
   rec.e2e_s = seconds(Clock::now() - start_);
+  rec.queue_s = queue_s_;
   if (tokens_ > 0) rec.ttft_s = seconds(first_token_ - start_);
   if (tokens_ > 1) rec.tpot_s = seconds(last_token_ - first_token_) / static_cast<double>(tokens_ - 1);
   rec.prompt_tokens = r["usage"]["prompt_tokens"].get<int64_t>();

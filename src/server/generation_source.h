@@ -35,6 +35,7 @@ class GenerationSource : public ResponseSource {
   std::vector<std::shared_ptr<engine::RequestStream>> streams_;
   Clock::time_point start_, first_token_, last_token_;
   int64_t tokens_ = 0;
+  double queue_s_ = -1;
   bool done_ = false;
 };
 

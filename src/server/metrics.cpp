@@ -1,16 +1,23 @@
 #include "server/metrics.h"
 
-#include <cstdio>
+#include <charconv>
+#include <cmath>
 
 #include "core/error.h"
 
 namespace pagoda::server {
 namespace {
 
+// The shortest text that reads back as the same double, as Prometheus' own
+// clients write it: a bucket bound must come out as le="0.1", not
+// le="0.10000000000000001", because PromQL selects buckets by the label's
+// text and dashboards write the short form.
 std::string num(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 void header(std::string& out, const std::string& name, const char* type, const char* help) {
@@ -49,6 +56,7 @@ Metrics::Metrics()
     : ttft_({0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0}),
       tpot_({0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5}),
       e2e_({0.1, 0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0}),
+      queue_({0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0}),
       prompt_len_({1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000}),
       generation_len_({1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000}) {}
 
@@ -57,6 +65,7 @@ void Metrics::record_request(const RequestRecord& r) {
   if (r.ttft_s >= 0) ttft_.observe(r.ttft_s);
   if (r.tpot_s >= 0) tpot_.observe(r.tpot_s);
   e2e_.observe(r.e2e_s);
+  if (r.queue_s >= 0) queue_.observe(r.queue_s);
   prompt_len_.observe(static_cast<double>(r.prompt_tokens));
   generation_len_.observe(static_cast<double>(r.generation_tokens));
   prompt_tokens_ += r.prompt_tokens;
@@ -76,7 +85,8 @@ std::string Metrics::render(const engine::EngineStats& e) const {
   scalar(out, "pagoda:num_requests_waiting", "gauge", "Sequences waiting to be scheduled.", static_cast<double>(e.waiting));
   const double used = e.kv.n_blocks ? 1.0 - static_cast<double>(e.kv.free_blocks) / static_cast<double>(e.kv.n_blocks) : 0;
   scalar(out, "pagoda:kv_cache_usage_perc", "gauge", "Fraction of KV-cache blocks held by sequences (0..1).", used);
-  scalar(out, "pagoda:kv_cache_blocks_total", "gauge", "KV-cache blocks in the pool.", static_cast<double>(e.kv.n_blocks));
+  // Not "_total": that suffix marks a counter, and promtool rejects it on a gauge.
+  scalar(out, "pagoda:kv_cache_capacity_blocks", "gauge", "KV-cache blocks in the pool.", static_cast<double>(e.kv.n_blocks));
   scalar(out, "pagoda:prefix_cache_cached_blocks", "gauge", "KV blocks holding a prefix-cache entry.",
          static_cast<double>(e.kv.cached_blocks));
   scalar(out, "pagoda:prefix_cache_hit_rate", "gauge", "Prompt tokens found in the prefix cache / prompt tokens looked up.",
@@ -105,6 +115,8 @@ std::string Metrics::render(const engine::EngineStats& e) const {
   tpot_.render(out, "pagoda:time_per_output_token_seconds");
   header(out, "pagoda:e2e_request_latency_seconds", "histogram", "Time from arrival to the last token.");
   e2e_.render(out, "pagoda:e2e_request_latency_seconds");
+  header(out, "pagoda:request_queue_time_seconds", "histogram", "Time from arrival to the first step that ran the request.");
+  queue_.render(out, "pagoda:request_queue_time_seconds");
   header(out, "pagoda:request_prompt_tokens", "histogram", "Prompt length of finished requests.");
   prompt_len_.render(out, "pagoda:request_prompt_tokens");
   header(out, "pagoda:request_generation_tokens", "histogram", "Generated length of finished requests.");

@@ -29,6 +29,7 @@ struct RequestRecord {
   double ttft_s = -1;        // < 0: no token was produced
   double tpot_s = -1;        // < 0: fewer than two tokens
   double e2e_s = 0;
+  double queue_s = -1;       // < 0: never scheduled
   int64_t prompt_tokens = 0;
   int64_t generation_tokens = 0;
   std::vector<std::string> finish_reasons;  // one per choice
@@ -43,7 +44,7 @@ class Metrics {
 
  private:
   mutable std::mutex mutex_;
-  Histogram ttft_, tpot_, e2e_, prompt_len_, generation_len_;
+  Histogram ttft_, tpot_, e2e_, queue_, prompt_len_, generation_len_;
   int64_t prompt_tokens_ = 0, generation_tokens_ = 0;
   std::map<std::string, int64_t> finished_by_reason_;
   std::map<int, int64_t> http_by_status_;

@@ -225,6 +225,7 @@ TEST_F(Serve, MetricsExposeHistogramsCountersAndGauges) {
   ASSERT_EQ(m.status, 200);
   for (const char* name : {"pagoda:time_to_first_token_seconds_bucket{le=\"+Inf\"} 1",
                            "pagoda:time_per_output_token_seconds_count 1", "pagoda:e2e_request_latency_seconds_count 1",
+                           "pagoda:request_queue_time_seconds_count 1",
                            "pagoda:prompt_tokens_total 2", "pagoda:generation_tokens_total 4",
                            "pagoda:request_success_total{finished_reason=\"length\"} 1",
                            "pagoda:http_responses_total{status=\"400\"} 1", "pagoda:num_requests_running 0",
