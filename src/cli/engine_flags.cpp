@@ -25,7 +25,8 @@ int64_t available_memory_bytes() {
 const std::set<std::string>& engine_value_flags() {
   static const std::set<std::string> flags = {"--ctx-size",     "--kv-cache-memory", "--kv-cache-type",
                                               "--block-size",   "--max-num-batched-tokens",
-                                              "--max-num-seqs", "--max-waiting"};
+                                              "--max-num-seqs", "--max-waiting", "--speculative",
+                                              "--num-speculative-tokens", "--ngram-min", "--ngram-max"};
   return flags;
 }
 
@@ -77,6 +78,16 @@ engine::EngineConfig engine_config(const Args& args, int threads) {
   c.max_waiting = args.integer("--max-waiting", c.max_waiting);
   if (c.max_waiting < 0) fail("--max-waiting must be >= 0");
   c.prefix_caching = !args.has("--no-prefix-caching");
+  const std::string spec = args.str("--speculative", "none");
+  if (spec == "ngram") c.speculative.mode = engine::SpeculativeConfig::Mode::Ngram;
+  else if (spec != "none") fail("--speculative must be none or ngram, got '", spec, "'");
+  c.speculative.num_tokens = static_cast<int>(args.integer("--num-speculative-tokens", c.speculative.num_tokens));
+  c.speculative.ngram_min = static_cast<int>(args.integer("--ngram-min", c.speculative.ngram_min));
+  c.speculative.ngram_max = static_cast<int>(args.integer("--ngram-max", c.speculative.ngram_max));
+  if (c.speculative.num_tokens < 1 || c.speculative.num_tokens > 64) fail("--num-speculative-tokens must be in 1..64");
+  if (c.speculative.ngram_min < 1 || c.speculative.ngram_max < c.speculative.ngram_min) {
+    fail("--ngram-min must be >= 1 and --ngram-max >= --ngram-min");
+  }
   return c;
 }
 

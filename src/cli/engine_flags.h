@@ -11,7 +11,8 @@
 namespace pagoda::cli {
 
 // --ctx-size (-c), --kv-cache-memory, --kv-cache-type, --block-size,
-// --max-num-batched-tokens, --max-num-seqs, --max-waiting.
+// --max-num-batched-tokens, --max-num-seqs, --max-waiting, --speculative
+// none|ngram, --num-speculative-tokens, --ngram-min, --ngram-max.
 const std::set<std::string>& engine_value_flags();
 // --no-prefix-caching.
 const std::set<std::string>& engine_switches();

@@ -2,11 +2,22 @@
 // Engine settings (the serving flags of `pagoda run/serve/bench`) and the
 // statistics it reports.
 #include <cstdint>
+#include <vector>
 
 #include "core/error.h"
 #include "kv/paged_kv_cache.h"
 
 namespace pagoda::engine {
+
+// Speculative decoding: proposals verified in one forward pass, accepted
+// while they match what the target samples, so outputs are exactly those of
+// plain decoding (greedy and seeded sampling alike).
+struct SpeculativeConfig {
+  enum class Mode { None, Ngram } mode = Mode::None;
+  int num_tokens = 4;  // proposals per step
+  int ngram_min = 1;
+  int ngram_max = 4;
+};
 
 struct EngineConfig {
   int64_t max_model_len = 0;           // 0: the model's training context
@@ -18,6 +29,7 @@ struct EngineConfig {
   int max_num_seqs = 64;
   int64_t max_waiting = 1024;          // submit fails with OverloadedError beyond this
   int threads = 0;                     // Engine only; 0: all hardware threads
+  SpeculativeConfig speculative;
 };
 
 struct EngineStats {
@@ -30,6 +42,11 @@ struct EngineStats {
   int64_t requests_finished = 0;
   int64_t steps = 0;
   int64_t max_running = 0;              // most sequences running at once so far
+  // Speculative decoding.
+  int64_t spec_proposed = 0;            // proposed tokens that were verified
+  int64_t spec_accepted = 0;
+  int64_t spec_verify_steps = 0;        // sequence-steps that verified proposals
+  std::vector<int64_t> spec_accepted_at;  // accepted count by position (0 = first proposal)
 };
 
 // The waiting queue is full: the caller should retry later (HTTP 503/429).

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "engine/ngram_proposer.h"
 
 namespace pagoda::engine {
 namespace {
@@ -107,8 +108,25 @@ void EngineCore::apply_cancellations() {
   cancelled_.clear();
 }
 
+void EngineCore::propose_drafts() {
+  const SpeculativeConfig& spec = config_.speculative;
+  for (Sequence* seq : scheduler_.running()) {
+    seq->draft.clear();
+    if (spec.mode == SpeculativeConfig::Mode::None || seq->num_uncomputed() != 1) continue;
+    const Request& r = seq->req->request;
+    if (r.n > 1 && !seq->req->forked) continue;  // the first token forks the samples
+    // Never propose past max_tokens or the context: the last one is sampled.
+    int64_t k = spec.num_tokens;
+    if (r.max_tokens > 0) k = std::min(k, r.max_tokens - seq->num_generated() - 1);
+    k = std::min(k, config_.max_model_len - static_cast<int64_t>(seq->tokens.size()) - 1);
+    if (k <= 0) continue;
+    propose_ngram(seq->tokens, spec.ngram_min, spec.ngram_max, static_cast<int>(k), seq->draft);
+  }
+}
+
 void EngineCore::step() {
   apply_cancellations();
+  propose_drafts();
   too_big_.clear();
   const std::vector<ScheduledChunk>& chunks = scheduler_.schedule(too_big_);
   for (Sequence* s : too_big_) finish(*s, FinishReason::Length, Delta{});
@@ -122,16 +140,47 @@ void EngineCore::step() {
 
   for (const ScheduledChunk& c : chunks) {
     Sequence& seq = *c.seq;
-    const int64_t prompt_part = std::max<int64_t>(0, std::min(seq.num_prompt, seq.num_computed + c.num_tokens) - seq.num_computed);
+    // Draft positions count as computed only once verified.
+    const int64_t real = std::min(c.num_tokens, seq.num_uncomputed());
+    const int64_t prompt_part = std::max<int64_t>(0, std::min(seq.num_prompt, seq.num_computed + real) - seq.num_computed);
     counters_.prompt_tokens_computed += prompt_part;
-    seq.num_computed += c.num_tokens;
+    seq.num_computed += real;
     kv_.cache_computed_blocks(seq.blocks, seq.tokens, seq.num_computed);
   }
-  const auto n_vocab = static_cast<size_t>(model_.hparams().n_vocab);
   // Sampling may finish sequences (and free them); the list was made before
-  // the model ran and row r of the logits belongs to its entry r.
-  for (size_t r = 0; r < to_sample_.size(); ++r) {
-    sample(*to_sample_[r], std::span<const float>(logits_).subspan(r * n_vocab, n_vocab));
+  // the model ran and holds each one's logits rows.
+  for (const ToSample& t : to_sample_) {
+    if (t.drafts > 0) verify(*t.seq, t.row, t.drafts);
+    else sample(*t.seq, row_of(t.row));
+  }
+}
+
+std::span<const float> EngineCore::row_of(size_t row) const {
+  const auto n_vocab = static_cast<size_t>(model_.hparams().n_vocab);
+  return std::span<const float>(logits_).subspan(row * n_vocab, n_vocab);
+}
+
+void EngineCore::verify(Sequence& seq, size_t first_row, int64_t drafts) {
+  // Row i predicts the token after draft i-1. Sample from it exactly as plain
+  // decoding would; the draft token is right iff it equals the sample, and
+  // then row i+1 was computed on the true prefix. The first mismatch (or
+  // the row after the last draft) still yields one sampled token.
+  const std::vector<int32_t> draft(seq.draft.begin(), seq.draft.begin() + drafts);
+  ++counters_.spec_verify_steps;
+  counters_.spec_proposed += drafts;
+  if (counters_.spec_accepted_at.size() < static_cast<size_t>(drafts)) counters_.spec_accepted_at.resize(static_cast<size_t>(drafts));
+  for (int64_t i = 0; i <= drafts; ++i) {
+    Sequence* s = &seq;
+    const bool accepted_so_far = i < drafts;
+    const int32_t expected = accepted_so_far ? draft[static_cast<size_t>(i)] : -1;
+    const size_t before = s->tokens.size();
+    if (sample(*s, row_of(first_row + static_cast<size_t>(i)))) return;  // finished
+    const int32_t got = s->tokens[before];
+    if (!accepted_so_far || got != expected) return;
+    ++counters_.spec_accepted;
+    ++counters_.spec_accepted_at[static_cast<size_t>(i)];
+    s->num_computed += 1;  // the draft's keys/values were computed on the right prefix
+    kv_.cache_computed_blocks(s->blocks, s->tokens, s->num_computed);
   }
 }
 
@@ -146,22 +195,26 @@ void EngineCore::build_batch(const std::vector<ScheduledChunk>& chunks) {
     const Sequence& seq = *c.seq;
     const auto index = static_cast<int32_t>(tables_.size());
     tables_.emplace_back(seq.blocks.table);
+    const int64_t real = std::min(c.num_tokens, seq.num_uncomputed());
+    const int64_t drafts = c.num_tokens - real;
     for (int64_t j = 0; j < c.num_tokens; ++j) {
       const int64_t pos = seq.num_computed + j;
-      tokens_.push_back(seq.tokens[static_cast<size_t>(pos)]);
+      tokens_.push_back(j < real ? seq.tokens[static_cast<size_t>(pos)] : seq.draft[static_cast<size_t>(j - real)]);
       positions_.push_back(static_cast<int32_t>(pos));
       seq_index_.push_back(index);
     }
-    // Logits only where the chunk reaches the last token: a prompt chunk
-    // that does not is pure cache filling.
-    if (seq.num_computed + c.num_tokens == static_cast<int64_t>(seq.tokens.size())) {
-      logits_rows_.push_back(static_cast<int32_t>(tokens_.size() - 1));
-      to_sample_.push_back(c.seq);
+    // Logits only where the chunk reaches the last token (and for every
+    // draft token after it): a prompt chunk that does not is cache filling.
+    if (seq.num_computed + real == static_cast<int64_t>(seq.tokens.size())) {
+      to_sample_.push_back({c.seq, logits_rows_.size(), drafts});
+      for (int64_t j = real - 1; j < c.num_tokens; ++j) {
+        logits_rows_.push_back(static_cast<int32_t>(tokens_.size() - static_cast<size_t>(c.num_tokens - j)));
+      }
     }
   }
 }
 
-void EngineCore::sample(Sequence& seq, std::span<const float> logits) {
+bool EngineCore::sample(Sequence& seq, std::span<const float> logits) {
   const Request& r = seq.req->request;
   if (r.n > 1 && !seq.req->forked) {
     // The prompt is computed: the other samples share its blocks and draw
@@ -200,7 +253,7 @@ void EngineCore::sample(Sequence& seq, std::span<const float> logits) {
     row = masked_;
   }
   const int32_t token = seq.sampler.sample(row, seq.tokens);
-  append_token(seq, token, logits);
+  return append_token(seq, token, logits);
 }
 
 void EngineCore::fork_samples(Sequence& parent) {
@@ -218,7 +271,7 @@ void EngineCore::fork_samples(Sequence& parent) {
   }
 }
 
-void EngineCore::append_token(Sequence& seq, int32_t token, std::span<const float> logits) {
+bool EngineCore::append_token(Sequence& seq, int32_t token, std::span<const float> logits) {
   const Request& r = seq.req->request;
   Delta d;
   d.index = seq.index;
@@ -247,7 +300,7 @@ void EngineCore::append_token(Sequence& seq, int32_t token, std::span<const floa
   }
   if (fin != FinishReason::None) {
     finish(seq, fin, std::move(d));
-    return;
+    return true;
   }
   d.text = seq.text.take_ready();
   if (!seq.sent_first) {
@@ -257,6 +310,7 @@ void EngineCore::append_token(Sequence& seq, int32_t token, std::span<const floa
     seq.sent_first = true;
   }
   seq.req->stream->push(std::move(d));
+  return false;
 }
 
 void EngineCore::finish(Sequence& seq, FinishReason reason, Delta d) {

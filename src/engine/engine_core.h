@@ -52,9 +52,13 @@ class EngineCore {
  private:
   void apply_cancellations();
   void build_batch(const std::vector<ScheduledChunk>& chunks);
-  void sample(Sequence& seq, std::span<const float> logits);
+  void propose_drafts();
+  std::span<const float> row_of(size_t row) const;
+  // Each returns true when the sequence finished (it is gone then).
+  bool sample(Sequence& seq, std::span<const float> logits);
+  void verify(Sequence& seq, size_t first_row, int64_t drafts);
   void fork_samples(Sequence& parent);
-  void append_token(Sequence& seq, int32_t token, std::span<const float> logits);
+  bool append_token(Sequence& seq, int32_t token, std::span<const float> logits);
   void finish(Sequence& seq, FinishReason reason, Delta delta);
   void release(Sequence& seq);
 
@@ -74,7 +78,14 @@ class EngineCore {
   // Per-step buffers, reused.
   std::vector<int32_t> tokens_, positions_, seq_index_, logits_rows_;
   std::vector<std::span<const int32_t>> tables_;
-  std::vector<Sequence*> to_sample_, too_big_;
+  // Sequences to sample after the forward: first logits row, draft tokens in the batch.
+  struct ToSample {
+    Sequence* seq;
+    size_t row;
+    int64_t drafts;
+  };
+  std::vector<ToSample> to_sample_;
+  std::vector<Sequence*> too_big_;
   std::vector<float> logits_, masked_;
   std::vector<TokenLogprob> top_;
   std::unordered_map<int32_t, int> counts_;

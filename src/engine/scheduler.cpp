@@ -57,7 +57,9 @@ const std::vector<ScheduledChunk>& Scheduler::schedule(std::vector<Sequence*>& t
 void Scheduler::schedule_running(int64_t& budget, std::vector<Sequence*>& too_big) {
   for (size_t i = 0; i < running_.size() && budget > 0;) {
     Sequence* seq = running_[i];
-    const int64_t n = std::min(seq->num_uncomputed(), budget);
+    // A decoding sequence also verifies its draft (as far as the budget goes).
+    const int64_t draft = seq->num_uncomputed() == 1 ? static_cast<int64_t>(seq->draft.size()) : 0;
+    const int64_t n = std::min(seq->num_uncomputed() + draft, budget);
     bool scheduled = true;
     while (!kv_.allocate_slots(seq->blocks, seq->num_computed, seq->num_computed + n)) {
       // The victim: the latest to run among those not yet given work this step.

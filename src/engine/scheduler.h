@@ -23,7 +23,7 @@ struct SchedulerConfig {
 
 struct ScheduledChunk {
   Sequence* seq;
-  int64_t num_tokens;  // tokens from seq->num_computed on
+  int64_t num_tokens;  // tokens from seq->num_computed on, its draft tokens included
 };
 
 class Scheduler {
@@ -42,6 +42,7 @@ class Scheduler {
   void remove(Sequence* seq);
 
   size_t num_running() const { return running_.size(); }
+  const std::vector<Sequence*>& running() const { return running_; }
   size_t num_waiting() const { return waiting_.size(); }
   int64_t num_preemptions() const { return preemptions_; }
   bool empty() const { return running_.empty() && waiting_.empty(); }

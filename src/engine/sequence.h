@@ -39,6 +39,7 @@ struct Sequence {
   OutputText text;
   SeqStatus status = SeqStatus::Waiting;
   bool sent_first = false;
+  std::vector<int32_t> draft;      // proposed next tokens, verified in the next step
   std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
   double queue_seconds = -1;  // set when first scheduled
 

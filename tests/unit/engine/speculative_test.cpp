@@ -1,0 +1,117 @@
+// Speculative decoding with n-gram proposals: outputs are exactly those of
+// plain decoding (greedy and seeded sampling), alone and in a batch, while
+// proposals get accepted and no block leaks.
+#include "engine/ngram_proposer.h"
+#include "engine_test_util.h"
+
+namespace pagoda::engine::test {
+namespace {
+
+TEST(NgramProposer, CopiesWhatFollowedTheMostRecentMatch) {
+  std::vector<int32_t> out;
+  propose_ngram(std::vector<int32_t>{1, 2, 3, 9, 1, 2, 3, 7, 8, 1, 2, 3}, 1, 3, 2, out);
+  EXPECT_EQ(out, (std::vector<int32_t>{7, 8}));  // the later "1 2 3" wins
+  out.clear();
+  propose_ngram(std::vector<int32_t>{5, 6, 7}, 1, 3, 4, out);
+  EXPECT_TRUE(out.empty());
+  out.clear();
+  propose_ngram(std::vector<int32_t>{4, 5, 4}, 1, 3, 4, out);  // only a 1-gram recurs
+  EXPECT_EQ(out, (std::vector<int32_t>{5, 4}));
+}
+
+class Speculative : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto path = pagoda::testing::shared_dir() / "models/stories260K.gguf";
+    if (!std::filesystem::exists(path)) {
+      if (pagoda::testing::running_in_ci()) FAIL() << "missing shared data: " << path;
+      GTEST_SKIP() << "missing shared data: " << path;
+    }
+    m_ = load(path.string());
+  }
+
+  std::vector<Request> twenty_prompts(bool sampled) {
+    const char* texts[] = {"Once upon a time", "Lily and Ben", "The dog ran", "Tom had a ball", "The sun",
+                           "Mom said", "A cat", "The bird sang", "Sam was sad", "The big tree",
+                           "One day, a girl", "The car", "Timmy liked", "Sue found", "The frog",
+                           "There was a boy", "The park", "Anna wanted", "The ball was red", "Max and his dad"};
+    std::vector<Request> out;
+    int i = 0;
+    for (const char* t : texts) {
+      Request r = greedy(m_.tokenizer->encode(t, true, false), 48);
+      if (sampled) {
+        r.sampling.temperature = 0.9f;
+        r.sampling.seed = 100 + static_cast<uint64_t>(i);
+      }
+      out.push_back(r);
+      ++i;
+    }
+    return out;
+  }
+
+  std::vector<Output> run(const std::vector<Request>& requests, bool speculate, int seqs, EngineStats* stats = nullptr) {
+    EngineConfig c;
+    c.max_num_seqs = seqs;
+    if (speculate) c.speculative.mode = SpeculativeConfig::Mode::Ngram;
+    EngineCore core(*m_.model, m_.tokenizer.get(), c, pool_);
+    std::vector<Output> out = run_all(core, requests);
+    expect_all_blocks_free(core);
+    if (stats) *stats = core.stats();
+    return out;
+  }
+
+  Loaded m_;
+  ThreadPool pool_{2};
+};
+
+TEST_F(Speculative, GreedyOutputIsUnchangedAloneAndInABatchOfEight) {
+  const std::vector<Request> requests = twenty_prompts(false);
+  const std::vector<Output> plain = run(requests, false, 1);
+  EngineStats alone_stats, batch_stats;
+  const std::vector<Output> alone = run(requests, true, 1, &alone_stats);
+  const std::vector<Output> batched = run(requests, true, 8, &batch_stats);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(alone[i].tokens, plain[i].tokens) << "prompt " << i;
+    EXPECT_EQ(batched[i].tokens, plain[i].tokens) << "prompt " << i;
+    EXPECT_EQ(batched[i].text, plain[i].text) << "prompt " << i;
+  }
+  EXPECT_GT(alone_stats.spec_proposed, 0);
+  EXPECT_GT(alone_stats.spec_accepted, 0);
+  EXPECT_LE(alone_stats.spec_accepted, alone_stats.spec_proposed);
+  EXPECT_GT(batch_stats.spec_accepted, 0);
+  // Accepted drafts are steps saved: fewer engine steps than tokens.
+  EXPECT_LT(alone_stats.steps, plain.size() * 48);
+}
+
+TEST_F(Speculative, SeededSamplingIsUnchanged) {
+  // Each emitted token is drawn from the target's own distribution with the
+  // request's RNG, as in plain decoding; a proposal only decides whether the
+  // next row was computed on the right prefix. So the samples are the same
+  // draws, which is a stronger check than comparing frequencies.
+  const std::vector<Request> requests = twenty_prompts(true);
+  const std::vector<Output> plain = run(requests, false, 8);
+  EngineStats stats;
+  const std::vector<Output> spec = run(requests, true, 8, &stats);
+  for (size_t i = 0; i < requests.size(); ++i) EXPECT_EQ(spec[i].tokens, plain[i].tokens) << "prompt " << i;
+  EXPECT_GT(stats.spec_accepted, 0);
+}
+
+TEST_F(Speculative, RepetitiveTextSavesSteps) {
+  // stories260K's long greedy continuations fall into repeating sentences;
+  // that is where lookup proposals are right.
+  Request r = greedy(m_.tokenizer->encode("Lily and Ben", true, false), 300);
+  EngineStats stats;
+  const std::vector<Output> plain = run({r}, false, 1);
+  const std::vector<Output> spec = run({r}, true, 1, &stats);
+  EXPECT_EQ(spec[0].tokens, plain[0].tokens);
+  ASSERT_GT(stats.spec_proposed, 0);
+  const double rate = static_cast<double>(stats.spec_accepted) / static_cast<double>(stats.spec_proposed);
+  std::cout << "[ INFO     ] acceptance " << rate << " (" << stats.spec_accepted << "/" << stats.spec_proposed
+            << "), steps " << stats.steps << " for 300 tokens\n";
+  // Measured: 115 of 430 accepted, 185 steps (plain decoding takes 300).
+  EXPECT_GT(rate, 0.2);
+  EXPECT_LT(stats.steps, 220);
+}
+
+}  // namespace
+}  // namespace pagoda::engine::test
