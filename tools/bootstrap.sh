@@ -12,6 +12,9 @@ packages=(
   # tools/corpus, tools/train, tests/python: the small-model pipeline.
   # libopenblas0-openmp replaces the reference BLAS under python3-torch (~10x faster f32 matmuls).
   python3-numpy python3-torch python3-sentencepiece libopenblas0-openmp
+  # tests/unit/server/prometheus_test.cpp: promtool checks /metrics and a real
+  # Prometheus server scrapes it.
+  prometheus
 )
 
 missing=()
