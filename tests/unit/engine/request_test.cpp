@@ -8,19 +8,9 @@
 namespace pagoda::engine::test {
 namespace {
 
-class EngineRequests : public ::testing::Test {
+class EngineRequests : public StoriesEngineTest {
  protected:
-  void SetUp() override {
-    const auto path = pagoda::testing::shared_dir() / "models/stories260K.gguf";
-    if (!std::filesystem::exists(path)) {
-      if (pagoda::testing::running_in_ci()) FAIL() << "missing shared data: " << path;
-      GTEST_SKIP() << "missing shared data: " << path;
-    }
-    m_ = load(path.string());
-  }
   std::vector<int32_t> encode(const std::string& s) { return m_.tokenizer->encode(s, true, false); }
-  Loaded m_;
-  ThreadPool pool_{2};
 };
 
 TEST_F(EngineRequests, StopStringEndsTheTextBeforeIt) {

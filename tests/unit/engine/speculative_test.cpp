@@ -19,16 +19,8 @@ TEST(NgramProposer, CopiesWhatFollowedTheMostRecentMatch) {
   EXPECT_EQ(out, (std::vector<int32_t>{5, 4}));
 }
 
-class Speculative : public ::testing::Test {
+class Speculative : public StoriesEngineTest {
  protected:
-  void SetUp() override {
-    const auto path = pagoda::testing::shared_dir() / "models/stories260K.gguf";
-    if (!std::filesystem::exists(path)) {
-      if (pagoda::testing::running_in_ci()) FAIL() << "missing shared data: " << path;
-      GTEST_SKIP() << "missing shared data: " << path;
-    }
-    m_ = load(path.string());
-  }
 
   std::vector<Request> twenty_prompts(bool sampled) {
     const char* texts[] = {"Once upon a time", "Lily and Ben", "The dog ran", "Tom had a ball", "The sun",
@@ -59,9 +51,6 @@ class Speculative : public ::testing::Test {
     if (stats) *stats = core.stats();
     return out;
   }
-
-  Loaded m_;
-  ThreadPool pool_{2};
 };
 
 TEST_F(Speculative, GreedyOutputIsUnchangedAloneAndInABatchOfEight) {
