@@ -111,6 +111,7 @@ std::string ResponseAssembler::stream_chunks(size_t request, const engine::Delta
   Choice& c = choices_[static_cast<size_t>(index)];
   if (d.prompt_tokens > 0) cached_tokens_[request] = d.cached_prompt_tokens;
   c.tokens += static_cast<int64_t>(d.token_ids.size());
+  if (d.finish != engine::FinishReason::None) c.finish_reason = engine::finish_reason_name(d.finish);
   std::string out;
   const json lp = plan_.logprobs >= 0 && !d.logprobs.empty() ? logprobs_json(d, c) : json(nullptr);
   const json finish = d.finish != engine::FinishReason::None ? json(engine::finish_reason_name(d.finish)) : json(nullptr);

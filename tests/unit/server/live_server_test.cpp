@@ -221,13 +221,15 @@ TEST_F(Serve, DroppedStreamsCancelTheirRequestsAndFreeTheirBlocks) {
 TEST_F(Serve, MetricsExposeHistogramsCountersAndGauges) {
   post(port_, "/v1/completions", {{"prompt", "Once"}, {"max_tokens", 4}});
   post(port_, "/v1/completions", {{"prompt", 5}});
+  // A streamed request that ends normally counts by its finish reason too.
+  post(port_, "/v1/completions", {{"prompt", "Once"}, {"max_tokens", 4}, {"stream", true}});
   const Reply m = call(port_, "GET", "/metrics");
   ASSERT_EQ(m.status, 200);
-  for (const char* name : {"pagoda:time_to_first_token_seconds_bucket{le=\"+Inf\"} 1",
-                           "pagoda:time_per_output_token_seconds_count 1", "pagoda:e2e_request_latency_seconds_count 1",
-                           "pagoda:request_queue_time_seconds_count 1",
-                           "pagoda:prompt_tokens_total 2", "pagoda:generation_tokens_total 4",
-                           "pagoda:request_success_total{finished_reason=\"length\"} 1",
+  for (const char* name : {"pagoda:time_to_first_token_seconds_bucket{le=\"+Inf\"} 2",
+                           "pagoda:time_per_output_token_seconds_count 2", "pagoda:e2e_request_latency_seconds_count 2",
+                           "pagoda:request_queue_time_seconds_count 2",
+                           "pagoda:prompt_tokens_total 4", "pagoda:generation_tokens_total 8",
+                           "pagoda:request_success_total{finished_reason=\"length\"} 2",
                            "pagoda:http_responses_total{status=\"400\"} 1", "pagoda:num_requests_running 0",
                            "pagoda:num_requests_waiting 0", "pagoda:kv_cache_usage_perc 0",
                            "pagoda:prefix_cache_hit_rate", "# TYPE pagoda:time_to_first_token_seconds histogram"}) {
