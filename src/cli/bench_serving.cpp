@@ -46,6 +46,7 @@ struct LevelResult {
   int64_t max_running = 0;
   int64_t preemptions = 0;
   int64_t kv_bytes = 0;
+  double decode_tokens_per_s = 0;  // over decode-only steps (engine stats)
 };
 
 struct Timeline {
@@ -109,6 +110,8 @@ LevelResult run_level(model::Model& model, const tokenizer::Tokenizer& tok, cons
   result.output_tokens_per_s = seconds > 0 ? static_cast<double>(total) / seconds : 0;
   const engine::EngineStats stats = engine.stats();
   result.hit_rate = stats.kv.hit_rate();
+  result.decode_tokens_per_s =
+      stats.decode_only_seconds > 0 ? static_cast<double>(stats.decode_only_tokens) / stats.decode_only_seconds : 0;
   result.max_running = stats.max_running;
   result.preemptions = stats.preemptions;
   result.kv_bytes = stats.kv.n_blocks * engine.config().block_size * 2 * model.hparams().n_layer *
@@ -170,9 +173,7 @@ int bench_serving(const Args& args) {
             const LevelResult& m = runs[runs.size() / 2];
             const double ttft_mean = mean(m.ttft_ms), ttft_p99 = percentile(m.ttft_ms, 99);
             const double tpot_mean = mean(m.tpot_ms), tpot_p99 = percentile(m.tpot_ms, 99);
-            // Aggregate decode throughput (llama-batched-bench's S_TG): all
-            // sequences advance one token per mean time per output token.
-            const double decode_tps = tpot_mean > 0 ? static_cast<double>(level) * 1000.0 / tpot_mean : 0.0;
+            const double decode_tps = m.decode_tokens_per_s;
             table.print_row({info.name, std::to_string(threads), std::to_string(level), std::to_string(n_prompt),
                              std::to_string(n_gen), std::to_string(shared), printf_str("%.2f", m.output_tokens_per_s), printf_str("%.2f", decode_tps),
                              printf_str("%.1f", ttft_mean), printf_str("%.1f", ttft_p99), printf_str("%.1f", tpot_mean),

@@ -42,6 +42,12 @@ struct EngineStats {
   int64_t requests_finished = 0;
   int64_t steps = 0;
   int64_t max_running = 0;              // most sequences running at once so far
+  // Steps that only decoded (one token per sequence, no prompt chunk): their
+  // tokens and time give the aggregate decode rate, as llama-batched-bench's
+  // S_TG separates generation from prompt processing.
+  int64_t decode_only_steps = 0;
+  int64_t decode_only_tokens = 0;
+  double decode_only_seconds = 0;
   // Speculative decoding.
   int64_t spec_proposed = 0;            // proposed tokens that were verified
   int64_t spec_accepted = 0;

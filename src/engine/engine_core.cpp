@@ -1,6 +1,7 @@
 #include "engine/engine_core.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "core/error.h"
@@ -131,6 +132,11 @@ void EngineCore::step() {
   const std::vector<ScheduledChunk>& chunks = scheduler_.schedule(too_big_);
   for (Sequence* s : too_big_) finish(*s, FinishReason::Length, Delta{});
   if (chunks.empty()) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool decode_only = std::all_of(chunks.begin(), chunks.end(), [](const ScheduledChunk& c) {
+    return c.num_tokens == 1 && c.seq->num_uncomputed() == 1;
+  });
+  const auto n_chunks = static_cast<int64_t>(chunks.size());
   ++counters_.steps;
   counters_.max_running = std::max<int64_t>(counters_.max_running, static_cast<int64_t>(scheduler_.num_running()));
 
@@ -152,6 +158,11 @@ void EngineCore::step() {
   for (const ToSample& t : to_sample_) {
     if (t.drafts > 0) verify(*t.seq, t.row, t.drafts);
     else sample(*t.seq, row_of(t.row));
+  }
+  if (decode_only) {
+    ++counters_.decode_only_steps;
+    counters_.decode_only_tokens += n_chunks;
+    counters_.decode_only_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 }
 
