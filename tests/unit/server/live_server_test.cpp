@@ -1,5 +1,7 @@
 // The OpenAI-compatible server over real sockets: endpoints, parameters,
 // streaming, errors, limits, disconnects and metrics.
+#include <set>
+
 #include "server_fixture.h"
 
 namespace pagoda::server::test {
@@ -109,6 +111,63 @@ TEST_F(Serve, TokenizeDetokenizeAndApplyTemplate) {
   const Reply a = post(port_, "/apply-template", {{"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}});
   ASSERT_EQ(a.status, 200) << a.body;
   EXPECT_EQ(a.json_body()["prompt"], "<s>user: hi\nassistant:");
+}
+
+TEST_F(Serve, ParametersChangeTheOutputAsSpecified) {
+  const auto completion = [&](json body) {
+    body["prompt"] = "Once upon a time";
+    const Reply r = post(port_, "/v1/completions", body);
+    EXPECT_EQ(r.status, 200) << body.dump() << " -> " << r.body;
+    return r.json_body();
+  };
+  // logit_bias: a +100 bias makes that token the only choice.
+  const json ids = post(port_, "/tokenize", {{"prompt", " the"}, {"add_special_tokens", false}}).json_body()["tokens"];
+  const int token = ids.back();
+  const json biased = completion({{"max_tokens", 3}, {"logit_bias", {{std::to_string(token), 100}}}, {"temperature", 1}});
+  EXPECT_EQ(biased["choices"][0]["text"], " the the the");
+  // max_completion_tokens on chat, max_tokens on completions.
+  const Reply chat = post(port_, "/v1/chat/completions",
+                          {{"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}, {"max_completion_tokens", 3}});
+  EXPECT_EQ(chat.json_body()["usage"]["completion_tokens"], 3);
+  // stop as a list; ignore_eos + min_tokens keep generating.
+  const json listed = completion({{"max_tokens", 40}, {"temperature", 0}, {"stop", json::array({"zzz", ","})}});
+  EXPECT_EQ(listed["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(listed["choices"][0]["text"].get<std::string>().find(','), std::string::npos);
+  const json eos_biased = completion({{"max_tokens", 5}, {"min_tokens", 3}, {"logit_bias", {{"2", 100}}}});
+  EXPECT_EQ(eos_biased["usage"]["completion_tokens"], 4);  // 3 forced, then EOS
+  EXPECT_EQ(eos_biased["choices"][0]["finish_reason"], "stop");
+  const json ignored = completion({{"max_tokens", 5}, {"ignore_eos", true}, {"logit_bias", {{"2", 100}}}});
+  EXPECT_EQ(ignored["usage"]["completion_tokens"], 5);
+  EXPECT_EQ(ignored["choices"][0]["finish_reason"], "length");
+  // A repeated prompt reports its cached tokens.
+  const std::string long_prompt(300, 'a');
+  post(port_, "/v1/completions", {{"prompt", long_prompt}, {"max_tokens", 1}});
+  const json again = post(port_, "/v1/completions", {{"prompt", long_prompt}, {"max_tokens", 1}}).json_body();
+  EXPECT_GT(again["usage"]["prompt_tokens_details"]["cached_tokens"].get<int>(), 0);
+  // Penalties and top_k/min_p are accepted and change sampling deterministically.
+  const json a = completion({{"max_tokens", 20}, {"seed", 3}, {"frequency_penalty", 2.0}, {"presence_penalty", 2.0}});
+  const json b = completion({{"max_tokens", 20}, {"seed", 3}, {"frequency_penalty", 2.0}, {"presence_penalty", 2.0}});
+  EXPECT_EQ(a["choices"][0]["text"], b["choices"][0]["text"]);
+  const json k1 = completion({{"max_tokens", 10}, {"top_k", 1}, {"temperature", 1.5}, {"seed", 9}});
+  const json greedy = completion({{"max_tokens", 10}, {"temperature", 0}});
+  EXPECT_EQ(k1["choices"][0]["text"], greedy["choices"][0]["text"]);  // top_k 1 is greedy
+  // Streaming with n = 2: chunks for both choices, each ending with a finish reason.
+  const Reply s2 = post(port_, "/v1/completions", {{"prompt", "A dog"}, {"max_tokens", 4}, {"n", 2}, {"stream", true}});
+  bool done = false;
+  std::set<int> finished;
+  for (const json& e : sse_events(s2.body, &done)) {
+    if (!e["choices"].empty() && e["choices"][0]["finish_reason"].is_string()) finished.insert(e["choices"][0]["index"].get<int>());
+  }
+  EXPECT_TRUE(done);
+  EXPECT_EQ(finished, (std::set<int>{0, 1}));
+  // Chat logprobs with top_logprobs.
+  const json lp = post(port_, "/v1/chat/completions",
+                       {{"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}, {"max_tokens", 2},
+                        {"logprobs", true}, {"top_logprobs", 3}})
+                      .json_body();
+  ASSERT_EQ(lp["choices"][0]["logprobs"]["content"].size(), 2u);
+  EXPECT_EQ(lp["choices"][0]["logprobs"]["content"][0]["top_logprobs"].size(), 3u);
+  EXPECT_TRUE(lp["choices"][0]["logprobs"]["content"][0]["bytes"].is_array());
 }
 
 struct BadCase {
