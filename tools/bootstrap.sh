@@ -17,6 +17,14 @@ packages=(
   prometheus
 )
 
+# tests/chat_templates: the chat-template reference test runs Hugging Face's
+# JavaScript renderer under Node (it installs its npm packages itself). Asked
+# for only when node or npm is absent: NodeSource's nodejs ships npm inside
+# and conflicts with Debian's npm package.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
