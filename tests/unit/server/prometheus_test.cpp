@@ -6,12 +6,6 @@
 // promtool and prometheus come from the Debian package `prometheus`
 // (tools/bootstrap.sh). Without them the test is skipped, except under
 // CI=true, where that is a failure.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -22,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.h"
 #include "server_fixture.h"
 #include "subprocess.h"
 
@@ -30,18 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using pagoda::testing::run_command;
+using pagoda::testing::read_text;
 using pagoda::testing::shell_quote;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string tail(const std::string& s, size_t n = 3000) {
-  return s.size() > n ? s.substr(s.size() - n) : s;
-}
+using Child = pagoda::testing::ChildProcess;
 
 std::string find_tool(const std::string& name) {
   const auto r = run_command("command -v " + name + " 2>/dev/null");
@@ -49,23 +35,9 @@ std::string find_tool(const std::string& name) {
   return r.exit_code == 0 ? path : "";
 }
 
-// A port nothing listens on now. Prometheus cannot report an ephemeral
-// port back, so the test picks one and retries if another process wins it.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
+// Prometheus cannot report an ephemeral port back, so the test picks a free
+// one (pagoda::testing::free_port) and retries if another process wins it.
+using pagoda::testing::free_port;
 
 std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
@@ -81,44 +53,6 @@ std::string url_encode(const std::string& s) {
   }
   return out;
 }
-
-// A child process with stdout and stderr in a log file, stopped with SIGTERM
-// (SIGKILL if it lingers) when it goes out of scope.
-class Child {
- public:
-  Child(std::vector<std::string> args, const fs::path& log) : log_(log) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    // posix_spawn rather than fork: the test process has threads.
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Child() {
-    if (!running()) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 250 && running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (running()) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool running() {
-    if (pid_ <= 0) return false;
-    if (::waitpid(pid_, nullptr, WNOHANG) != pid_) return true;
-    pid_ = -1;
-    return false;
-  }
-  std::string log() const { return read_text(log_); }
-
- private:
-  fs::path log_;
-  pid_t pid_ = -1;
-};
 
 // One instant query against Prometheus' HTTP API: the result vector, or a
 // null json with `error` set.
@@ -260,16 +194,16 @@ TEST_F(PrometheusScrape, PromtoolAcceptsMetricsAndPrometheusScrapesThem) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    if (!prometheus && child->running()) FAIL() << "prometheus did not become ready:\n" << tail(child->log());
+    if (!prometheus && child->running()) FAIL() << "prometheus did not become ready:\n" << pagoda::testing::tail_of(child->log());
   }
-  ASSERT_TRUE(prometheus) << "prometheus did not start:\n" << tail(read_text(tmp / "prometheus.log"));
+  ASSERT_TRUE(prometheus) << "prometheus did not start:\n" << pagoda::testing::tail_of(read_text(tmp / "prometheus.log"));
 
   std::string last;
   const int64_t expected_count = 5;  // the completions, the chat stream and the dropped stream
   const double count = wait_for_value(
       prom_port, "pagoda:time_to_first_token_seconds_count{job=\"pagoda\"}",
       [&](double v) { return v == expected_count; }, std::chrono::seconds(15), &last);
-  ASSERT_EQ(count, expected_count) << "last answer: " << last << "\n" << tail(prometheus->log());
+  ASSERT_EQ(count, expected_count) << "last answer: " << last << "\n" << pagoda::testing::tail_of(prometheus->log());
 
   // The scrape itself went through cleanly (a parse error would show here).
   const Reply targets = call(prom_port, "GET", "/api/v1/targets");
