@@ -47,6 +47,7 @@ struct LevelResult {
   int64_t preemptions = 0;
   int64_t kv_bytes = 0;
   double decode_tokens_per_s = 0;  // over decode-only steps (engine stats)
+  int64_t spec_proposed = 0, spec_accepted = 0;
 };
 
 struct Timeline {
@@ -114,6 +115,8 @@ LevelResult run_level(model::Model& model, const tokenizer::Tokenizer& tok, cons
       stats.decode_only_seconds > 0 ? static_cast<double>(stats.decode_only_tokens) / stats.decode_only_seconds : 0;
   result.max_running = stats.max_running;
   result.preemptions = stats.preemptions;
+  result.spec_proposed = stats.spec_proposed;
+  result.spec_accepted = stats.spec_accepted;
   result.kv_bytes = stats.kv.n_blocks * engine.config().block_size * 2 * model.hparams().n_layer *
                     static_cast<int64_t>(kv::kv_row_bytes(engine.config().kv_type, model.hparams().kv_dim()));
   return result;
@@ -197,6 +200,10 @@ int bench_serving(const Args& args) {
             j["prefix_cache_hit_rate"] = m.hit_rate;
             j["max_running"] = m.max_running;
             j["preemptions"] = m.preemptions;
+            j["spec_proposed_tokens"] = m.spec_proposed;
+            j["spec_accepted_tokens"] = m.spec_accepted;
+            j["spec_acceptance_rate"] =
+                m.spec_proposed ? static_cast<double>(m.spec_accepted) / static_cast<double>(m.spec_proposed) : 0.0;
             j["kv_cache_type"] = kv::kv_type_name(config.kv_type);
             j["kv_cache_bytes"] = m.kv_bytes;
             j["ttft_ms"] = m.ttft_ms;

@@ -87,8 +87,15 @@ void Engine::loop() {
       // A bug, not a user error (requests are validated at submit): keep the
       // process up, refuse new work and say why.
       log::error(str_cat("engine step failed: ", e.what()));
-      std::lock_guard lock(mutex_);
-      loop_error_ = e.what();
+      {
+        std::lock_guard lock(mutex_);
+        loop_error_ = e.what();
+      }
+      try {
+        core_.abort_all();
+      } catch (const std::exception& again) {
+        log::error(str_cat("cannot end the requests in flight: ", again.what()));
+      }
       return;
     }
     const EngineStats s = core_.stats();

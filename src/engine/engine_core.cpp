@@ -95,6 +95,11 @@ std::shared_ptr<RequestStream> EngineCore::add(Request request, std::shared_ptr<
 
 void EngineCore::cancel(const std::string& id) { cancelled_.push_back(id); }
 
+void EngineCore::abort_all() {
+  for (const auto& [id, state] : requests_) cancelled_.push_back(id);
+  apply_cancellations();
+}
+
 void EngineCore::apply_cancellations() {
   for (const std::string& id : cancelled_) {
     const auto it = requests_.find(id);

@@ -41,6 +41,10 @@ class EngineCore {
   // are ignored (the request may have just finished).
   void cancel(const std::string& id);
 
+  // Ends every request with finish reason "abort" (after an internal error,
+  // so that no client waits forever).
+  void abort_all();
+
   bool has_work() const { return !scheduler_.empty() || !cancelled_.empty(); }  // loop thread only
   void step();
 

@@ -97,6 +97,21 @@ std::string Metrics::render(const engine::EngineStats& e) const {
          static_cast<double>(e.kv.prefix_hit_tokens));
   scalar(out, "pagoda:num_preemptions_total", "counter", "Sequences preempted for lack of KV blocks.",
          static_cast<double>(e.preemptions));
+  scalar(out, "pagoda:spec_decode_num_draft_tokens_total", "counter", "Speculative tokens proposed and verified.",
+         static_cast<double>(e.spec_proposed));
+  scalar(out, "pagoda:spec_decode_num_accepted_tokens_total", "counter", "Speculative tokens accepted.",
+         static_cast<double>(e.spec_accepted));
+  scalar(out, "pagoda:spec_decode_draft_acceptance_rate", "gauge", "Accepted / proposed speculative tokens.",
+         e.spec_proposed ? static_cast<double>(e.spec_accepted) / static_cast<double>(e.spec_proposed) : 0.0);
+  scalar(out, "pagoda:spec_decode_mean_accepted_length", "gauge",
+         "Mean accepted speculative tokens per verifying step.",
+         e.spec_verify_steps ? static_cast<double>(e.spec_accepted) / static_cast<double>(e.spec_verify_steps) : 0.0);
+  header(out, "pagoda:spec_decode_num_accepted_tokens_per_pos_total", "counter",
+         "Accepted speculative tokens by position in the proposal (0 = first).");
+  for (size_t i = 0; i < e.spec_accepted_at.size(); ++i) {
+    out += "pagoda:spec_decode_num_accepted_tokens_per_pos_total{position=\"" + std::to_string(i) + "\"} " +
+           std::to_string(e.spec_accepted_at[i]) + "\n";
+  }
   scalar(out, "pagoda:prompt_tokens_total", "counter", "Prompt tokens of finished requests.",
          static_cast<double>(prompt_tokens_));
   scalar(out, "pagoda:generation_tokens_total", "counter", "Generated tokens of finished requests.",

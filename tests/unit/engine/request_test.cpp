@@ -221,6 +221,25 @@ TEST_F(EngineRequests, CancelMidGenerationReturnsEveryBlock) {
   expect_all_blocks_free(core);
 }
 
+TEST_F(EngineRequests, AbortAllEndsEveryRequestAndFreesItsBlocks) {
+  EngineCore core(*m_.model, m_.tokenizer.get(), {}, pool_);
+  auto a = core.add(greedy(encode("Once upon a time"), 100));
+  Request two = greedy(encode("The dog"), 100);
+  two.n = 2;
+  auto b = core.add(two);
+  auto waiting = core.add(greedy(encode("The cat"), 100));
+  for (int i = 0; i < 3; ++i) core.step();
+  core.abort_all();
+  EXPECT_FALSE(core.has_work());
+  for (auto* s : {a.get(), b.get(), waiting.get()}) {
+    std::vector<Output> out;
+    drain(*s, out);
+    for (const Output& o : out) EXPECT_EQ(o.finish, FinishReason::Abort);
+    EXPECT_TRUE(s->finished());
+  }
+  expect_all_blocks_free(core);
+}
+
 TEST_F(EngineRequests, ThreadedEngineStreamsAndCancels) {
   EngineConfig c;
   c.threads = 2;

@@ -68,6 +68,14 @@ TEST_F(Speculative, GreedyOutputIsUnchangedAloneAndInABatchOfEight) {
   EXPECT_GT(alone_stats.spec_accepted, 0);
   EXPECT_LE(alone_stats.spec_accepted, alone_stats.spec_proposed);
   EXPECT_GT(batch_stats.spec_accepted, 0);
+  ASSERT_FALSE(alone_stats.spec_accepted_at.empty());
+  int64_t by_position = 0;
+  for (const int64_t n : alone_stats.spec_accepted_at) by_position += n;
+  EXPECT_EQ(by_position, alone_stats.spec_accepted);
+  // A later proposal is accepted only if every earlier one was.
+  for (size_t i = 1; i < alone_stats.spec_accepted_at.size(); ++i) {
+    EXPECT_LE(alone_stats.spec_accepted_at[i], alone_stats.spec_accepted_at[i - 1]);
+  }
   // Accepted drafts are steps saved: fewer engine steps than tokens.
   EXPECT_LT(alone_stats.steps, plain.size() * 48);
 }

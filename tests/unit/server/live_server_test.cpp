@@ -312,6 +312,25 @@ TEST_F(ServeWithShortTimeout, SlowPartialRequestsAreDropped) {
   EXPECT_EQ(call(port_, "GET", "/health").status, 200);
 }
 
+class ServeWithSpeculation : public LiveServer {
+ protected:
+  void SetUp() override { start("", 60, /*speculative=*/true); }
+};
+
+TEST_F(ServeWithSpeculation, NgramSpeculationIsExposedInTheMetrics) {
+  const Reply r = post(port_, "/v1/completions", {{"prompt", "Lily and Ben"}, {"max_tokens", 300}, {"temperature", 0}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string m = call(port_, "GET", "/metrics").body;
+  const auto value = [&](const std::string& name) {
+    const size_t at = m.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(m.substr(at + name.size() + 2));
+  };
+  EXPECT_GT(value("pagoda:spec_decode_num_draft_tokens_total"), 0);
+  EXPECT_GT(value("pagoda:spec_decode_num_accepted_tokens_total"), 0);
+  EXPECT_GT(value("pagoda:spec_decode_draft_acceptance_rate"), 0);
+  EXPECT_NE(m.find("pagoda:spec_decode_num_accepted_tokens_per_pos_total{position=\"0\"}"), std::string::npos);
+}
+
 class ServeWithKey : public LiveServer {
  protected:
   void SetUp() override { start("s3cret"); }

@@ -124,7 +124,7 @@ inline std::vector<json> sse_events(const std::string& body, bool* saw_done) {
 
 class LiveServer : public ::testing::Test {
  protected:
-  void start(const std::string& api_key = "", int timeout_s = 60) {
+  void start(const std::string& api_key = "", int timeout_s = 60, bool speculative = false) {
     const auto model = pagoda::testing::shared_dir() / "models/stories260K.gguf";
     if (!std::filesystem::exists(model)) {
       if (pagoda::testing::running_in_ci()) FAIL() << "missing shared data: " << model;
@@ -143,6 +143,7 @@ class LiveServer : public ::testing::Test {
     c.version = "test";
     c.engine.threads = 2;
     c.engine.max_num_seqs = 16;
+    if (speculative) c.engine.speculative.mode = engine::SpeculativeConfig::Mode::Ngram;
     c.drain_timeout = std::chrono::milliseconds(2000);
     server_ = std::make_unique<Server>(c);
     port_ = server_->port();
