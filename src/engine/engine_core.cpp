@@ -235,12 +235,7 @@ bool EngineCore::sample(Sequence& seq, std::span<const float> logits) {
   if (r.n > 1 && !seq.req->forked) {
     // The prompt is computed: the other samples share its blocks and draw
     // their first token from this same row.
-    fork_samples(seq);
-    std::vector<Sequence*> children;
-    for (const auto& s : sequences_) {
-      if (s->req == seq.req && s.get() != &seq) children.push_back(s.get());
-    }
-    for (Sequence* c : children) sample(*c, logits);
+    for (Sequence* c : fork_samples(seq)) sample(*c, logits);
   }
   std::span<const float> row = logits;
   const bool too_early = seq.num_generated() < r.min_tokens;
@@ -272,9 +267,10 @@ bool EngineCore::sample(Sequence& seq, std::span<const float> logits) {
   return append_token(seq, token, logits);
 }
 
-void EngineCore::fork_samples(Sequence& parent) {
+std::vector<Sequence*> EngineCore::fork_samples(Sequence& parent) {
   parent.req->forked = true;
   const auto n = parent.req->request.n;
+  std::vector<Sequence*> children;
   for (int i = 1; i < n; ++i) {
     auto child = std::make_unique<Sequence>(parent.req, i, next_arrival_++, tokenizer_);
     child->tokens = parent.tokens;
@@ -283,8 +279,10 @@ void EngineCore::fork_samples(Sequence& parent) {
     child->queue_seconds = parent.queue_seconds;
     kv_.fork(parent.blocks, child->blocks);
     scheduler_.add_running(child.get());
+    children.push_back(child.get());
     sequences_.push_back(std::move(child));
   }
+  return children;
 }
 
 bool EngineCore::append_token(Sequence& seq, int32_t token, std::span<const float> logits) {
@@ -319,12 +317,7 @@ bool EngineCore::append_token(Sequence& seq, int32_t token, std::span<const floa
     return true;
   }
   d.text = seq.text.take_ready();
-  if (!seq.sent_first) {
-    d.prompt_tokens = seq.num_prompt;
-    d.cached_prompt_tokens = seq.num_cached_prompt;
-    d.queue_seconds = std::max(0.0, seq.queue_seconds);
-    seq.sent_first = true;
-  }
+  seq.stamp_first_delta(d);
   seq.req->stream->push(std::move(d));
   return false;
 }
@@ -333,12 +326,7 @@ void EngineCore::finish(Sequence& seq, FinishReason reason, Delta d) {
   d.index = seq.index;
   d.finish = reason;
   d.text += seq.text.take_rest();
-  if (!seq.sent_first) {
-    d.prompt_tokens = seq.num_prompt;
-    d.cached_prompt_tokens = seq.num_cached_prompt;
-    d.queue_seconds = std::max(0.0, seq.queue_seconds);
-    seq.sent_first = true;
-  }
+  seq.stamp_first_delta(d);
   const std::shared_ptr<RequestState> state = seq.req;
   state->stream->push(std::move(d));
   // Samples that were never forked end with their parent.

@@ -61,7 +61,7 @@ class EngineCore {
   // Each returns true when the sequence finished (it is gone then).
   bool sample(Sequence& seq, std::span<const float> logits);
   void verify(Sequence& seq, size_t first_row, int64_t drafts);
-  void fork_samples(Sequence& parent);
+  std::vector<Sequence*> fork_samples(Sequence& parent);  // the new samples
   bool append_token(Sequence& seq, int32_t token, std::span<const float> logits);
   void finish(Sequence& seq, FinishReason reason, Delta delta);
   void release(Sequence& seq);

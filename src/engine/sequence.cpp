@@ -22,4 +22,12 @@ Sequence::Sequence(std::shared_ptr<RequestState> state, int index_, uint64_t arr
       sampler(sample_params(req->request, index_)),
       text(req->request.detokenize ? tokenizer : nullptr, req->request.stop) {}
 
+void Sequence::stamp_first_delta(Delta& d) {
+  if (sent_first) return;
+  d.prompt_tokens = num_prompt;
+  d.cached_prompt_tokens = num_cached_prompt;
+  d.queue_seconds = queue_seconds > 0 ? queue_seconds : 0.0;
+  sent_first = true;
+}
+
 }  // namespace pagoda::engine

@@ -46,6 +46,8 @@ struct Sequence {
   int64_t num_generated() const { return static_cast<int64_t>(tokens.size()) - num_prompt; }
   int64_t num_uncomputed() const { return static_cast<int64_t>(tokens.size()) - num_computed; }
   int priority() const { return req->request.priority; }
+  // The prompt figures go with a sample's first delta, whatever ends it.
+  void stamp_first_delta(Delta& d);
 };
 
 }  // namespace pagoda::engine
