@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "quant/tensor_type.h"
+
 namespace pagoda::kv {
 
 enum class KvType { F32, F16, Q8_0 };
@@ -13,6 +15,8 @@ enum class KvType { F32, F16, Q8_0 };
 // "f32", "f16", "q8_0"; pagoda::Error listing the choices otherwise.
 KvType parse_kv_type(const std::string& name);
 const char* kv_type_name(KvType type);
+// The GGUF tensor type a row is stored as (what kernels read).
+quant::TensorType storage_type(KvType type);
 
 // Bytes of one row; Q8_0 needs kv_dim % 32 == 0 (pagoda::Error otherwise).
 size_t kv_row_bytes(KvType type, int64_t kv_dim);

@@ -109,18 +109,6 @@ void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& poo
   kernels::matmul(weights_.output, ws_.xb.data(), rows, logits.data(), pool);
 }
 
-namespace {
-
-quant::TensorType storage_type(kv::KvType t) {
-  switch (t) {
-    case kv::KvType::F32: return quant::TensorType::F32;
-    case kv::KvType::F16: return quant::TensorType::F16;
-    case kv::KvType::Q8_0: return quant::TensorType::Q8_0;
-  }
-  return quant::TensorType::F32;
-}
-
-}  // namespace
 
 void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool) {
   const HParams& hp = hparams_;
@@ -159,7 +147,7 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
     for (int64_t item = begin; item < end; ++item) {
       const int64_t i = item / hp.n_head_kv;
       const int kv_head = static_cast<int>(item % hp.n_head_kv);
-      kernels::PagedKv kv{keys, values, storage_type(cache.type()), row_bytes, bs,
+      kernels::PagedKv kv{keys, values, kv::storage_type(cache.type()), row_bytes, bs,
                           batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])]};
       kernels::attend_paged(ws_.q.data() + i * hp.q_dim(), kv, batch.positions[static_cast<size_t>(i)] + 1, shape,
                             kv_head, ws_.att.data() + i * hp.q_dim());

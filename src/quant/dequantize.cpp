@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "quant/blocks.h"
 #include "quant/half.h"
 #include "quant/reference_rows.h"
 
@@ -112,6 +113,24 @@ void quantize_row(TensorType type, const float* src, void* dst, int64_t n) {
     default: break;
   }
   fail("quantize_row: tensor type ", info.name, " has no quantizer");  // unreachable
+}
+
+void dequantize_elements(TensorType type, const void* src, int64_t begin, int64_t n, float* dst) {
+  const auto* in = static_cast<const uint8_t*>(src);
+  switch (type) {
+    case TensorType::F32: std::memcpy(dst, in + begin * 4, static_cast<size_t>(n) * sizeof(float)); return;
+    case TensorType::F16: dequantize_f16(in + begin * 2, dst, n); return;
+    case TensorType::Q8_0: {
+      const auto* blocks = reinterpret_cast<const BlockQ8_0*>(in);
+      for (int64_t i = 0; i < n; ++i) {
+        const BlockQ8_0& b = blocks[(begin + i) / kQK8_0];
+        dst[i] = fp16_to_fp32(b.d) * static_cast<float>(b.qs[(begin + i) % kQK8_0]);
+      }
+      return;
+    }
+    default:
+      fail("element access is not supported for tensor type ", type_info(type).name);
+  }
 }
 
 }  // namespace pagoda::quant

@@ -13,6 +13,12 @@ namespace pagoda::quant {
 // without a dequantizer (type_info(type).can_dequantize == false).
 void dequantize_row(TensorType type, const void* src, float* dst, int64_t n);
 
+// dst[0..n) = elements [begin, begin + n) of a row stored at src, for the
+// types whose blocks can be read from any element: F32, F16 and Q8_0 (the
+// KV cache's storage types; the enclosing Q8_0 blocks are decoded). Throws
+// for other types.
+void dequantize_elements(TensorType type, const void* src, int64_t begin, int64_t n, float* dst);
+
 // dst receives row_bytes(type, n) bytes encoding src[0..n). Supported:
 // F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 (reference round-to-nearest,
 // as the GGUF ecosystem's reference quantizers). Throws for other types.

@@ -5,8 +5,7 @@
 
 #include "core/error.h"
 #include "kernels/attention.h"
-#include "quant/blocks.h"
-#include "quant/half.h"
+#include "quant/dequantize.h"
 
 namespace pagoda::kernels {
 namespace cpu {
@@ -16,26 +15,6 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
 }  // namespace cpu
 
 namespace {
-
-// Elements [begin, begin + n) of a stored row as F32.
-void load_elements(quant::TensorType type, const uint8_t* row, int64_t begin, int n, float* dst) {
-  switch (type) {
-    case quant::TensorType::F32:
-      std::copy_n(reinterpret_cast<const float*>(row) + begin, n, dst);
-      return;
-    case quant::TensorType::F16:
-      for (int i = 0; i < n; ++i) dst[i] = quant::fp16_to_fp32(reinterpret_cast<const uint16_t*>(row)[begin + i]);
-      return;
-    case quant::TensorType::Q8_0:
-      for (int i = 0; i < n; ++i) {
-        const auto& b = reinterpret_cast<const quant::BlockQ8_0*>(row)[(begin + i) / 32];
-        dst[i] = quant::fp16_to_fp32(b.d) * static_cast<float>(b.qs[(begin + i) % 32]);
-      }
-      return;
-    default:
-      fail("attention: unsupported KV storage type");
-  }
-}
 
 void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
                             int kv_head, float* out) {
@@ -59,7 +38,7 @@ void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, con
       float* acc = out + static_cast<int64_t>(h) * hd;
       float block_max = -std::numeric_limits<float>::infinity();
       for (int r = 0; r < rows; ++r) {
-        load_elements(kv.type, kv.keys + (slot0 + static_cast<size_t>(r)) * kv.row_bytes, elem0, hd, k);
+        quant::dequantize_elements(kv.type, kv.keys + (slot0 + static_cast<size_t>(r)) * kv.row_bytes, elem0, hd, k);
         float s = 0.0f;
         for (int d = 0; d < hd; ++d) s += qh[d] * k[d];
         scores[r] = s * shape.scale;
@@ -74,7 +53,7 @@ void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, con
       for (int r = 0; r < rows; ++r) {
         const float w = std::exp(scores[r] - m[g]);
         l[g] += w;
-        load_elements(kv.type, kv.values + (slot0 + static_cast<size_t>(r)) * kv.row_bytes, elem0, hd, v);
+        quant::dequantize_elements(kv.type, kv.values + (slot0 + static_cast<size_t>(r)) * kv.row_bytes, elem0, hd, v);
         for (int d = 0; d < hd; ++d) acc[d] += w * v[d];
       }
     }
