@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "server/api_error.h"
 
 namespace pagoda::server {
 namespace {
@@ -55,15 +56,6 @@ std::string chunk(const std::string& data) {
   char size[32];
   std::snprintf(size, sizeof size, "%zx\r\n", data.size());
   return size + data + "\r\n";
-}
-
-std::string error_json(const std::string& message, const std::string& type) {
-  std::string escaped;
-  for (char c : message) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) escaped += c;
-  }
-  return "{\"error\":{\"message\":\"" + escaped + "\",\"type\":\"" + type + "\",\"param\":null,\"code\":null}}";
 }
 
 }  // namespace
@@ -122,9 +114,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     idle_ = false;
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
-      send_full({413, "application/json",
-                 error_json(str_cat("request body exceeds the limit of ", server_.config.max_body_bytes, " bytes"),
-                            "invalid_request_error"), {}});
+      send_full(error_response(
+          ApiError(413, str_cat("request body exceeds the limit of ", server_.config.max_body_bytes, " bytes"))));
       return;
     }
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
@@ -134,7 +125,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) {
       keep_alive_ = false;
-      send_full({400, "application/json", error_json("malformed HTTP request: " + ec.message(), "invalid_request_error"), {}});
+      send_full(error_response(ApiError(400, "malformed HTTP request: " + ec.message())));
       return;
     }
     http::request<http::string_body> msg = parser_->release();
@@ -157,7 +148,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       result = server_.handler(req);
     } catch (const std::exception& e) {
       log::error(str_cat("handler failed: ", e.what()));
-      result = {{500, "application/json", error_json("internal error", "server_error"), {}}, nullptr, false};
+      result = {error_response(ApiError(500, "internal error")), nullptr, false};
     }
     if (!result.source) {
       send_full(result.response);
