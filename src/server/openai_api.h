@@ -77,6 +77,8 @@ class ResponseAssembler {
     int64_t text_offset = 0;
   };
   int choice_index(size_t request, int sample) const;
+  // The bookkeeping every delta gets (tokens, cached prompt, finish reason).
+  Choice& account(size_t request, const engine::Delta& d);
   json logprobs_json(const engine::Delta& d, Choice& c) const;
   json usage() const;
   json chunk_base() const;

@@ -68,11 +68,17 @@ json ResponseAssembler::logprobs_json(const engine::Delta& d, Choice& c) const {
   return {{"tokens", tokens}, {"token_logprobs", token_logprobs}, {"top_logprobs", top_logprobs}, {"text_offset", offsets}};
 }
 
-void ResponseAssembler::add(size_t request, const engine::Delta& d) {
+ResponseAssembler::Choice& ResponseAssembler::account(size_t request, const engine::Delta& d) {
   Choice& c = choices_[static_cast<size_t>(choice_index(request, d.index))];
   if (d.prompt_tokens > 0) cached_tokens_[request] = d.cached_prompt_tokens;
-  c.text += d.text;
   c.tokens += static_cast<int64_t>(d.token_ids.size());
+  if (d.finish != engine::FinishReason::None) c.finish_reason = engine::finish_reason_name(d.finish);
+  return c;
+}
+
+void ResponseAssembler::add(size_t request, const engine::Delta& d) {
+  Choice& c = account(request, d);
+  c.text += d.text;
   if (plan_.logprobs >= 0 && !d.logprobs.empty()) {
     const json lp = logprobs_json(d, c);
     if (c.logprobs.is_null()) {
@@ -83,7 +89,6 @@ void ResponseAssembler::add(size_t request, const engine::Delta& d) {
       }
     }
   }
-  if (d.finish != engine::FinishReason::None) c.finish_reason = engine::finish_reason_name(d.finish);
 }
 
 json ResponseAssembler::usage() const {
@@ -108,10 +113,7 @@ json ResponseAssembler::chunk_base() const {
 
 std::string ResponseAssembler::stream_chunks(size_t request, const engine::Delta& d) {
   const int index = choice_index(request, d.index);
-  Choice& c = choices_[static_cast<size_t>(index)];
-  if (d.prompt_tokens > 0) cached_tokens_[request] = d.cached_prompt_tokens;
-  c.tokens += static_cast<int64_t>(d.token_ids.size());
-  if (d.finish != engine::FinishReason::None) c.finish_reason = engine::finish_reason_name(d.finish);
+  Choice& c = account(request, d);
   std::string out;
   const json lp = plan_.logprobs >= 0 && !d.logprobs.empty() ? logprobs_json(d, c) : json(nullptr);
   const json finish = d.finish != engine::FinishReason::None ? json(engine::finish_reason_name(d.finish)) : json(nullptr);
