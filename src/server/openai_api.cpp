@@ -164,18 +164,19 @@ void check_length(const engine::Request& r, const ApiContext& ctx, const char* w
   }
 }
 
-std::vector<int32_t> token_list(const json& v, int64_t n_vocab) {
+}  // namespace
+
+std::vector<int32_t> parse_token_ids(const json& v, int64_t n_vocab, const char* param) {
+  if (!v.is_array()) throw ApiError(400, str_cat("'", param, "' must be a list of token ids"), param);
   std::vector<int32_t> ids;
   for (const json& x : v) {
     if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() >= n_vocab) {
-      throw ApiError(400, str_cat("'prompt' token ids must be integers in [0, ", n_vocab, ")"), "prompt");
+      throw ApiError(400, str_cat("'", param, "' token ids must be integers in [0, ", n_vocab, ")"), param);
     }
     ids.push_back(x.get<int32_t>());
   }
   return ids;
 }
-
-}  // namespace
 
 json parse_body(const std::string& body) {
   json j;
@@ -218,14 +219,14 @@ GenerationPlan plan_completion(const json& body, const ApiContext& ctx) {
   if (prompt->is_string()) {
     add_text(prompt->get<std::string>());
   } else if (prompt->is_array() && !prompt->empty() && (*prompt)[0].is_number()) {
-    prompts.push_back(token_list(*prompt, n_vocab));
+    prompts.push_back(parse_token_ids(*prompt, n_vocab, "prompt"));
     texts.push_back(ctx.tokenizer->decode(prompts.back()));
   } else if (prompt->is_array() && !prompt->empty() && prompt->size() <= 64) {
     for (const json& p : *prompt) {
       if (p.is_string()) {
         add_text(p.get<std::string>());
       } else if (p.is_array()) {
-        prompts.push_back(token_list(p, n_vocab));
+        prompts.push_back(parse_token_ids(p, n_vocab, "prompt"));
         texts.push_back(ctx.tokenizer->decode(prompts.back()));
       } else {
         throw ApiError(400, "'prompt' must be a string, a list of strings, or token ids", "prompt");

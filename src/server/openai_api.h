@@ -52,6 +52,9 @@ GenerationPlan plan_chat(const json& body, const ApiContext& ctx);
 // /apply-template and chat completions render it.
 std::string render_chat(const json& body, const ApiContext& ctx);
 
+// Token ids below n_vocab; ApiError 400 naming `param` otherwise.
+std::vector<int32_t> parse_token_ids(const json& v, int64_t n_vocab, const char* param);
+
 // Parses a request body; ApiError 400 for broken JSON or a non-object.
 json parse_body(const std::string& body);
 

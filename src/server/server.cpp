@@ -178,14 +178,8 @@ HttpResponse Server::tokenize(const HttpRequest& request) {
 
 HttpResponse Server::detokenize(const HttpRequest& request) {
   const json body = parse_body(request.body);
-  if (!body.contains("tokens") || !body["tokens"].is_array()) throw ApiError(400, "'tokens' (a list of token ids) is required", "tokens");
-  std::vector<int32_t> ids;
-  for (const json& t : body["tokens"]) {
-    if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() >= tokenizer_->vocab().size()) {
-      throw ApiError(400, str_cat("'tokens' entries must be token ids in [0, ", tokenizer_->vocab().size(), ")"), "tokens");
-    }
-    ids.push_back(t.get<int32_t>());
-  }
+  if (!body.contains("tokens")) throw ApiError(400, "'tokens' (a list of token ids) is required", "tokens");
+  const std::vector<int32_t> ids = parse_token_ids(body["tokens"], tokenizer_->vocab().size(), "tokens");
   return json_response({{"prompt", tokenizer_->decode(ids)}});
 }
 
