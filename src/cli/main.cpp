@@ -21,6 +21,8 @@ constexpr const char* kUsage =
     "  mkmodel  write a random-weights model:  pagoda mkmodel --arch llama --n-embd E --n-layer L\n"
     "           --n-head H --n-head-kv K --n-ff F (--vocab-from VOCAB.gguf | --vocab-size V)\n"
     "           --type f32|f16|bf16|q8_0|q4_0|... --seed S -o OUT.gguf\n"
+    "  convert  Hugging Face checkpoint directory -> GGUF (Llama, Mistral, Qwen2; safetensors F32/F16/BF16):\n"
+    "           pagoda convert HF_DIR -o OUT.gguf [--outtype f16|f32|bf16|q8_0] [--name NAME]\n"
     "  bench    measure prompt (ppN) and generation (tgN) speed, like llama-bench:\n"
     "           pagoda bench -m MODEL[,MODEL...] -p 128,512 -n 64 -t 1,2 -r 5 [--json FILE] [--membw]\n"
     "           [--membw-mib MIB] [--ctx-size C]\n"
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
     if (command == "run") return pagoda::cli::run_command(args);
     if (command == "inspect") return pagoda::cli::inspect_command(args);
     if (command == "mkmodel") return pagoda::cli::mkmodel_command(args);
+    if (command == "convert") return pagoda::cli::convert_command(args);
     if (command == "bench") return pagoda::cli::bench_command(args);
     if (command == "serve") return pagoda::cli::serve_command(args);
     if (command == "version" || command == "--version") {

@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "convert/model_keys.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "gguf/file.h"
@@ -20,21 +21,6 @@ namespace pagoda::cli {
 namespace {
 
 constexpr float kWeightStd = 0.02f;
-
-// general.file_type values of the GGUF ecosystem for a model made of one type.
-uint32_t file_type_of(quant::TensorType t) {
-  switch (t) {
-    case quant::TensorType::F32: return 0;
-    case quant::TensorType::F16: return 1;
-    case quant::TensorType::Q4_0: return 2;
-    case quant::TensorType::Q4_1: return 3;
-    case quant::TensorType::Q8_0: return 7;
-    case quant::TensorType::Q5_0: return 8;
-    case quant::TensorType::Q5_1: return 9;
-    case quant::TensorType::BF16: return 32;
-    default: return 0;
-  }
-}
 
 struct Shape {
   int64_t n_embd, n_layer, n_head, n_head_kv, n_ff, n_ctx;
@@ -157,18 +143,8 @@ int mkmodel_command(const std::vector<std::string>& argv) {
   gguf::Writer w;
   w.set("general.architecture", gguf::Value::string(arch));
   w.set("general.name", gguf::Value::string(args.str("--name", "pagoda-random")));
-  w.set("general.file_type", gguf::Value::u32(file_type_of(*type)));
+  w.set("general.file_type", gguf::Value::u32(convert::file_type_of(*type)));
   if (block > 1) w.set("general.quantization_version", gguf::Value::u32(2));
-  w.set("llama.context_length", gguf::Value::u32(static_cast<uint32_t>(s.n_ctx)));
-  w.set("llama.embedding_length", gguf::Value::u32(static_cast<uint32_t>(s.n_embd)));
-  w.set("llama.block_count", gguf::Value::u32(static_cast<uint32_t>(s.n_layer)));
-  w.set("llama.feed_forward_length", gguf::Value::u32(static_cast<uint32_t>(s.n_ff)));
-  w.set("llama.rope.dimension_count", gguf::Value::u32(static_cast<uint32_t>(head_dim)));
-  w.set("llama.attention.head_count", gguf::Value::u32(static_cast<uint32_t>(s.n_head)));
-  w.set("llama.attention.head_count_kv", gguf::Value::u32(static_cast<uint32_t>(s.n_head_kv)));
-  w.set("llama.attention.layer_norm_rms_epsilon", gguf::Value::f32(1e-5f));
-  w.set("llama.rope.freq_base", gguf::Value::f32(static_cast<float>(args.number("--rope-freq-base", 10000.0))));
-
   int64_t n_vocab = 0;
   if (args.has("--vocab-from")) {
     n_vocab = copy_vocab(w, args.str("--vocab-from", ""));
@@ -176,7 +152,10 @@ int mkmodel_command(const std::vector<std::string>& argv) {
     n_vocab = args.integer("--vocab-size", 512);
     write_synthetic_vocab(w, n_vocab);
   }
-  w.set("llama.vocab_size", gguf::Value::u32(static_cast<uint32_t>(n_vocab)));
+  convert::set_model_shape(w, {.arch = arch, .n_ctx = s.n_ctx, .n_embd = s.n_embd, .n_layer = s.n_layer,
+                               .n_ff = s.n_ff, .n_head = s.n_head, .n_head_kv = s.n_head_kv, .head_dim = head_dim,
+                               .n_vocab = n_vocab, .rms_eps = 1e-5,
+                               .rope_base = args.number("--rope-freq-base", 10000.0)});
 
   const int64_t kv_dim = s.n_head_kv * head_dim;
   uint64_t index = 0;

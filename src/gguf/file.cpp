@@ -1,54 +1,10 @@
 #include "gguf/file.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <new>
-#include <system_error>
-
 #include "core/error.h"
 #include "gguf/format.h"
 #include "gguf/parser.h"
 
 namespace pagoda::gguf {
-
-// The bytes of the file: either a read-only mmap or an owned, aligned copy.
-// Heap-allocated by File, so moving a File keeps tensor data pointers valid.
-struct File::Mapping {
-  const uint8_t* data = nullptr;
-  uint64_t size = 0;
-  void* mapped = nullptr;  // from mmap, when not owned
-  uint8_t* owned = nullptr;  // from aligned_alloc
-
-  Mapping() = default;
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  ~Mapping() {
-    if (mapped != nullptr) ::munmap(mapped, size);
-    std::free(owned);
-  }
-};
-
-namespace {
-
-std::string errno_message() { return std::error_code(errno, std::generic_category()).message(); }
-
-// Closes a file descriptor on every path out of open().
-struct FdCloser {
-  int fd;
-  ~FdCloser() { ::close(fd); }
-};
-
-// Copies are aligned like a page-aligned mapping would be, at least to a
-// cache line, so kernels see the same data alignment either way.
-constexpr size_t kCopyAlignment = 64;
-
-}  // namespace
 
 int64_t TensorInfo::n_elements() const {
   int64_t n = 1;
@@ -62,41 +18,16 @@ File::~File() = default;
 
 File File::parse(std::span<const uint8_t> bytes) {
   File file;
-  file.mapping_ = std::make_unique<Mapping>();
-  Mapping& m = *file.mapping_;
-  if (!bytes.empty()) {
-    const size_t padded = (bytes.size() + kCopyAlignment - 1) / kCopyAlignment * kCopyAlignment;
-    m.owned = static_cast<uint8_t*>(std::aligned_alloc(kCopyAlignment, padded));
-    if (m.owned == nullptr) throw std::bad_alloc();
-    std::memcpy(m.owned, bytes.data(), bytes.size());
-    m.data = m.owned;
-    m.size = bytes.size();
-  }
-  Parser::parse(m.data, m.size, file);
+  file.bytes_ = MappedFile::copy_of(bytes);
+  Parser::parse(file.bytes_.data(), file.bytes_.size(), file);
   return file;
 }
 
 File File::open(const std::string& path) {
   File file;
-  file.mapping_ = std::make_unique<Mapping>();
-  Mapping& m = *file.mapping_;
-
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(path, ": cannot open: ", errno_message());
-  FdCloser closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) fail(path, ": cannot stat: ", errno_message());
-  if (!S_ISREG(st.st_mode)) fail(path, ": not a regular file");
-  m.size = static_cast<uint64_t>(st.st_size);
-  if (m.size > 0) {  // mmap refuses length 0; an empty file fails parsing below
-    void* addr = ::mmap(nullptr, m.size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (addr == MAP_FAILED) fail(path, ": cannot mmap: ", errno_message());
-    m.mapped = addr;
-    m.data = static_cast<const uint8_t*>(addr);
-  }
-
+  file.bytes_ = MappedFile::open(path);
   try {
-    Parser::parse(m.data, m.size, file);
+    Parser::parse(file.bytes_.data(), file.bytes_.size(), file);
   } catch (const Error& e) {
     fail(path, ": ", e.what());
   }

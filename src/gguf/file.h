@@ -5,7 +5,6 @@
 // tensor data pointers are known to lie inside the mapping.
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/mapped_file.h"
 #include "gguf/value.h"
 #include "quant/tensor_type.h"
 
@@ -71,8 +71,7 @@ class File {
 
  private:
   File() = default;
-  struct Mapping;
-  std::unique_ptr<Mapping> mapping_;
+  MappedFile bytes_;
   uint64_t size_ = 0;
   uint32_t version_ = 0;
   uint32_t alignment_ = kDefaultAlignment;

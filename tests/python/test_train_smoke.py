@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -254,6 +255,34 @@ class PipelineSmokeTest(unittest.TestCase):
         x = torch.randint(0, mc.vocab_size, (2, 24), generator=torch.Generator().manual_seed(0))
         with torch.no_grad():
             self.assertTrue(torch.equal(ref(x)[0], rebuilt(x)[0]))
+
+    def test_pagoda_convert_runs_the_model(self) -> None:
+        """`pagoda convert` of the export, then Pagoda's greedy continuation equals the trainer's."""
+        binary = Path(os.environ.get("PAGODA_BINARY", REPO / "build" / "bin" / "pagoda"))
+        if not binary.exists():
+            if os.environ.get("CI") == "true":
+                self.fail(f"{binary} not built")
+            self.skipTest(f"{binary} not built")
+        gguf = self.root / "tiny-f32.gguf"
+        r = subprocess.run([str(binary), "convert", str(self.export_dir), "-o", str(gguf), "--outtype", "f32"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = subprocess.run([str(binary), "run", "-m", str(gguf), "-p", "Once upon a time", "-n", "16", "--temp", "0",
+                            "--json", "--threads", "1"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        enc = Encoder(self.tok_model)
+        prompt = enc.encode_document("Once upon a time")[:-1]
+        self.assertEqual(got["prompt_tokens"], prompt)
+        ckpt = torch.load(self.straight / "ckpt.pt", map_location="cpu")
+        model = Llama(ModelConfig.from_dict(ckpt["model_config"]))
+        model.load_state_dict(ckpt["model"])
+        model.eval()
+        with torch.no_grad():
+            want = model.generate(prompt, 16, {enc.eos_id})
+        if want and want[-1] == enc.eos_id:  # Pagoda reports the stop, not the EOS token
+            want = want[:-1]
+        self.assertEqual(got["tokens"], want)
 
 
 if __name__ == "__main__":

@@ -136,6 +136,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--max-minutes", type=float, default=0.0, help="checkpoint and stop after this long (0: no limit)")
     ap.add_argument("--stop-at", type=int, default=0, help="checkpoint and stop after this step (0: run the schedule)")
     ap.add_argument("--sample", action="store_true", help="print a greedy sample at each evaluation")
+    ap.add_argument("--reschedule-steps", type=int, default=0,
+                    help="with --resume: end the schedule at this step instead (the cosine continues from the "
+                         "current step's progress in the new length; recorded in the checkpoint)")
     return ap.parse_args(argv)
 
 
@@ -160,6 +163,13 @@ def train(args: argparse.Namespace) -> dict:
         if changed:
             print(f"resume: keeping the checkpoint's {', '.join(changed)}", file=sys.stderr)
         t = {k: saved[k] for k in SCHEDULE_KEYS}
+        t["reschedules"] = list(saved.get("reschedules", []))
+        if args.reschedule_steps:
+            if args.reschedule_steps <= ckpt["step"]:
+                raise SystemExit(f"--reschedule-steps {args.reschedule_steps} is not after step {ckpt['step']}")
+            t["reschedules"].append({"at_step": ckpt["step"], "from_steps": t["steps"], "to_steps": args.reschedule_steps})
+            t["steps"] = args.reschedule_steps
+            print(f"resume: schedule now ends at step {t['steps']}", file=sys.stderr)
         corpus, tok_path = Path(saved["corpus"]), Path(saved["tokenizer"])
         mc = ModelConfig.from_dict(ckpt["model_config"])
         tok_bytes: bytes = ckpt["tokenizer_model"]

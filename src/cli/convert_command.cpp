@@ -1,0 +1,37 @@
+// `pagoda convert`: a Hugging Face checkpoint directory (config.json,
+// *.safetensors, tokenizer files) to one GGUF file.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "convert/hf_to_gguf.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+
+namespace pagoda::cli {
+
+int convert_command(const std::vector<std::string>& argv) {
+  const Args args(argv, {"--outtype", "--output", "--name", "--threads"}, {}, {{"-o", "--output"}, {"-t", "--threads"}});
+  if (args.positional().size() != 1) fail("usage: pagoda convert HF_DIR -o OUT.gguf [--outtype f16|f32|bf16|q8_0] [--name NAME]");
+  const std::string out_path = args.required("--output");
+  const std::string type_name = args.str("--outtype", "f16");
+  const auto type = quant::type_from_name(type_name);
+  if (!type || (*type != quant::TensorType::F32 && *type != quant::TensorType::F16 && *type != quant::TensorType::BF16 &&
+                *type != quant::TensorType::Q8_0)) {
+    fail("convert: --outtype must be f32, f16, bf16 or q8_0 (use `pagoda quantize` for smaller types), got '", type_name, "'");
+  }
+  ThreadPool pool(static_cast<int>(args.integer("--threads", default_thread_count())));
+  const auto ck = convert::HfCheckpoint::open(args.positional()[0]);
+  gguf::Writer w;
+  const convert::ConvertSummary s = convert::convert_hf(ck, {*type, args.str("--name", "")}, w, pool);
+  w.write(out_path);
+  std::printf("wrote %s: %s, %lld tensors, %lld parameters, matrices %s, tokenizer %s (%lld tokens, from %s)\n",
+              out_path.c_str(), s.arch.c_str(), static_cast<long long>(s.n_tensors),
+              static_cast<long long>(s.n_parameters), type_name.c_str(), s.tokenizer.model.c_str(),
+              static_cast<long long>(s.tokenizer.n_tokens), s.tokenizer.source.c_str());
+  return 0;
+}
+
+}  // namespace pagoda::cli
