@@ -10,6 +10,8 @@ int run_command(const std::vector<std::string>& args);
 int inspect_command(const std::vector<std::string>& args);
 int mkmodel_command(const std::vector<std::string>& args);
 int convert_command(const std::vector<std::string>& args);
+int perplexity_command(const std::vector<std::string>& args);
+int kld_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
 int bench_serve_command(const std::vector<std::string>& args);  // `pagoda bench serve`

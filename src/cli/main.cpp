@@ -23,6 +23,10 @@ constexpr const char* kUsage =
     "           --type f32|f16|bf16|q8_0|q4_0|... --seed S -o OUT.gguf\n"
     "  convert  Hugging Face checkpoint directory -> GGUF (Llama, Mistral, Qwen2; safetensors F32/F16/BF16):\n"
     "           pagoda convert HF_DIR -o OUT.gguf [--outtype f16|f32|bf16|q8_0] [--name NAME]\n"
+    "  perplexity  llama-perplexity's measure:  pagoda perplexity -m MODEL -f TEXT [-c CTX --chunks N\n"
+    "           --kv-cache-type f16|f32|q8_0 --json FILE]\n"
+    "  kld      KL divergence against a reference:  pagoda kld -m REF -f TEXT -c CTX --save-base BASE, then\n"
+    "           pagoda kld -m MODEL -f TEXT --base BASE [--json FILE]\n"
     "  bench    measure prompt (ppN) and generation (tgN) speed, like llama-bench:\n"
     "           pagoda bench -m MODEL[,MODEL...] -p 128,512 -n 64 -t 1,2 -r 5 [--json FILE] [--membw]\n"
     "           [--membw-mib MIB] [--ctx-size C]\n"
@@ -51,6 +55,8 @@ int main(int argc, char** argv) {
     if (command == "inspect") return pagoda::cli::inspect_command(args);
     if (command == "mkmodel") return pagoda::cli::mkmodel_command(args);
     if (command == "convert") return pagoda::cli::convert_command(args);
+    if (command == "perplexity") return pagoda::cli::perplexity_command(args);
+    if (command == "kld") return pagoda::cli::kld_command(args);
     if (command == "bench") return pagoda::cli::bench_command(args);
     if (command == "serve") return pagoda::cli::serve_command(args);
     if (command == "version" || command == "--version") {
