@@ -76,7 +76,7 @@ int bench_command(const std::vector<std::string>& argv) {
   if (args.has("--concurrency")) return bench_serving(args);
   for (const char* flag : {"--shared-prefix", "--kv-cache-memory", "--block-size", "--max-num-batched-tokens",
                            "--max-num-seqs", "--max-waiting", "--no-prefix-caching", "--speculative",
-                           "--num-speculative-tokens", "--ngram-min", "--ngram-max"}) {
+                           "--num-speculative-tokens", "--ngram-min", "--ngram-max", "--draft-model"}) {
     if (args.has(flag)) fail("flag ", flag, " applies to the serving benchmark: add --concurrency");
   }
 

@@ -162,6 +162,7 @@ int bench_serving(const Args& args) {
         for (int64_t n_gen : n_gens) {
           for (int64_t level : levels) {
             engine::EngineConfig config = engine_config(args, static_cast<int>(threads));
+            const auto draft_model = load_draft_model(args, config, *model);
             if (config.max_model_len == 0) config.max_model_len = n_prompt + n_gen;
             if (!args.has("--max-num-seqs")) config.max_num_seqs = static_cast<int>(level);
             std::vector<LevelResult> runs;

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "engine/draft_proposer.h"
 
 namespace pagoda::cli {
 namespace {
@@ -26,7 +27,8 @@ const std::set<std::string>& engine_value_flags() {
   static const std::set<std::string> flags = {"--ctx-size",     "--kv-cache-memory", "--kv-cache-type",
                                               "--block-size",   "--max-num-batched-tokens",
                                               "--max-num-seqs", "--max-waiting", "--speculative",
-                                              "--num-speculative-tokens", "--ngram-min", "--ngram-max"};
+                                              "--num-speculative-tokens", "--ngram-min", "--ngram-max",
+                                              "--draft-model"};
   return flags;
 }
 
@@ -78,9 +80,13 @@ engine::EngineConfig engine_config(const Args& args, int threads) {
   c.max_waiting = args.integer("--max-waiting", c.max_waiting);
   if (c.max_waiting < 0) fail("--max-waiting must be >= 0");
   c.prefix_caching = !args.has("--no-prefix-caching");
-  const std::string spec = args.str("--speculative", "none");
+  const std::string spec = args.str("--speculative", args.has("--draft-model") ? "draft" : "none");
   if (spec == "ngram") c.speculative.mode = engine::SpeculativeConfig::Mode::Ngram;
-  else if (spec != "none") fail("--speculative must be none or ngram, got '", spec, "'");
+  else if (spec == "draft") c.speculative.mode = engine::SpeculativeConfig::Mode::Draft;
+  else if (spec != "none") fail("--speculative must be none, ngram or draft, got '", spec, "'");
+  if ((c.speculative.mode == engine::SpeculativeConfig::Mode::Draft) != args.has("--draft-model")) {
+    fail("--draft-model FILE goes with --speculative draft (the default when --draft-model is given)");
+  }
   c.speculative.num_tokens = static_cast<int>(args.integer("--num-speculative-tokens", c.speculative.num_tokens));
   c.speculative.ngram_min = static_cast<int>(args.integer("--ngram-min", c.speculative.ngram_min));
   c.speculative.ngram_max = static_cast<int>(args.integer("--ngram-max", c.speculative.ngram_max));
@@ -89,6 +95,15 @@ engine::EngineConfig engine_config(const Args& args, int threads) {
     fail("--ngram-min must be >= 1 and --ngram-max >= --ngram-min");
   }
   return c;
+}
+
+std::unique_ptr<model::Model> load_draft_model(const Args& args, engine::EngineConfig& config,
+                                               const model::Model& target) {
+  if (config.speculative.mode != engine::SpeculativeConfig::Mode::Draft) return nullptr;
+  auto draft = model::Model::load(args.str("--draft-model", ""));
+  engine::check_same_vocabulary(target, *draft);
+  config.speculative.draft_model = draft.get();
+  return draft;
 }
 
 }  // namespace pagoda::cli

@@ -64,6 +64,7 @@ int run_command(const std::vector<std::string>& argv) {
   auto model = model::Model::load(args.required("--model"));
   const model::HParams& hp = model->hparams();
   auto tokenizer = tokenizer::make_tokenizer(tokenizer::load_vocab(model->file()));
+  const auto draft_model = load_draft_model(args, config, *model);
   if (config.max_model_len == 0) config.max_model_len = std::min<int64_t>(hp.n_ctx_train > 0 ? hp.n_ctx_train : 4096, 4096);
 
   log::info(str_cat("model: ", hp.arch, " '", hp.name, "', ", hp.n_layer, " layers, n_embd ", hp.n_embd, ", vocab ",
@@ -87,6 +88,7 @@ int run_command(const std::vector<std::string>& argv) {
   std::string text;
   double prompt_ms = 0, gen_ms = 0;
   engine::FinishReason finish = engine::FinishReason::Length;
+  engine::EngineStats stats;
   if (n_predict > 0) {
     engine::Engine engine(*model, tokenizer.get(), config);
     const auto t_submit = Clock::now();
@@ -107,6 +109,7 @@ int run_command(const std::vector<std::string>& argv) {
       }
     }
     gen_ms = ms_since(t_first);
+    stats = engine.stats();
     // The end-of-generation token ends the story; it is not part of it.
     if (finish == engine::FinishReason::Stop && !generated.empty() &&
         tokenizer->vocab().is_end_of_generation(generated.back())) {
@@ -118,6 +121,10 @@ int run_command(const std::vector<std::string>& argv) {
   }
   // The first token comes with the prompt's step; the rest are decode steps.
   const size_t decoded = generated.size() > 1 ? generated.size() - 1 : 0;
+  const bool speculative = config.speculative.mode != engine::SpeculativeConfig::Mode::None;
+  const double acceptance = stats.spec_proposed ? static_cast<double>(stats.spec_accepted) / static_cast<double>(stats.spec_proposed) : 0.0;
+  // Tokens each verifying step produced: the accepted proposals plus the one sampled token.
+  const double mean_accepted = stats.spec_verify_steps ? 1.0 + static_cast<double>(stats.spec_accepted) / static_cast<double>(stats.spec_verify_steps) : 0.0;
 
   if (json) {
     nlohmann::ordered_json out;
@@ -129,6 +136,11 @@ int run_command(const std::vector<std::string>& argv) {
                       {"prompt_tokens_per_s", per_second(request.prompt.size(), prompt_ms)},
                       {"generation_ms", gen_ms},
                       {"generation_tokens_per_s", per_second(decoded, gen_ms)}};
+    if (speculative) {
+      out["speculative"] = {{"proposed", stats.spec_proposed}, {"accepted", stats.spec_accepted},
+                            {"acceptance_rate", acceptance}, {"verify_steps", stats.spec_verify_steps},
+                            {"tokens_per_verify_step", mean_accepted}};
+    }
     std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << "\n" << std::flush;
@@ -136,6 +148,11 @@ int run_command(const std::vector<std::string>& argv) {
                  request.prompt.size(), prompt_ms, per_second(request.prompt.size(), prompt_ms));
     std::fprintf(stderr, "generation: %zu tokens, %zu decode steps in %.1f ms (%.1f tokens/s)\n", generated.size(),
                  decoded, gen_ms, per_second(decoded, gen_ms));
+    if (speculative) {
+      std::fprintf(stderr, "speculative: %lld proposed, %lld accepted (%.1f%%), %.2f tokens per verifying step\n",
+                   static_cast<long long>(stats.spec_proposed), static_cast<long long>(stats.spec_accepted),
+                   100.0 * acceptance, mean_accepted);
+    }
   }
   return 0;
 }

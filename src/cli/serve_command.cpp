@@ -90,6 +90,7 @@ int serve_command(const std::vector<std::string>& argv_in) {
   const int64_t threads = args.integer("--threads", default_thread_count());
   if (threads < 1 || threads > 1024) fail("--threads must be between 1 and 1024");
   config.engine = engine_config(args, static_cast<int>(threads));
+  config.draft_model_path = args.str("--draft-model", "");
 
   // SIGINT/SIGTERM go to one thread that asks the server to drain; every
   // other thread (created below) inherits the blocked mask.

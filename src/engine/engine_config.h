@@ -7,16 +7,25 @@
 #include "core/error.h"
 #include "kv/paged_kv_cache.h"
 
+namespace pagoda {
+namespace model {
+class Model;
+}
+}  // namespace pagoda
+
 namespace pagoda::engine {
 
-// Speculative decoding: proposals verified in one forward pass, accepted
-// while they match what the target samples, so outputs are exactly those of
-// plain decoding (greedy and seeded sampling alike).
+// Speculative decoding: proposals verified in one forward pass. N-gram and
+// greedy draft proposals are accepted while they match what the target
+// samples (outputs exactly those of plain decoding); sampled draft proposals
+// go through the speculative-sampling acceptance rule (outputs distributed
+// exactly as the target's).
 struct SpeculativeConfig {
-  enum class Mode { None, Ngram } mode = Mode::None;
+  enum class Mode { None, Ngram, Draft } mode = Mode::None;
   int num_tokens = 4;  // proposals per step
   int ngram_min = 1;
   int ngram_max = 4;
+  model::Model* draft_model = nullptr;  // Mode::Draft; not owned, same vocabulary as the target
 };
 
 struct EngineConfig {

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "engine/ngram_proposer.h"
+#include "sampling/speculative.h"
 
 namespace pagoda::engine {
 namespace {
@@ -42,7 +43,14 @@ EngineCore::EngineCore(model::Model& model, const tokenizer::Tokenizer* tokenize
       config_(resolve(config, model)),
       pool_(pool),
       kv_(model.kv_shape(), kv_config(config_, model)),
-      scheduler_({config_.max_num_batched_tokens, config_.max_num_seqs}, kv_) {}
+      scheduler_({config_.max_num_batched_tokens, config_.max_num_seqs}, kv_) {
+  if (config_.speculative.mode == SpeculativeConfig::Mode::Draft) {
+    model::Model* draft = config_.speculative.draft_model;
+    if (draft == nullptr) fail("draft-model speculation needs a draft model");
+    check_same_vocabulary(model_, *draft);
+    drafter_ = std::make_unique<DraftProposer>(*draft, config_.block_size, kv_.n_blocks(), config_.kv_type);
+  }
+}
 
 void EngineCore::validate(const Request& r) const {
   const int64_t n_vocab = model_.hparams().n_vocab;
@@ -116,8 +124,11 @@ void EngineCore::apply_cancellations() {
 
 void EngineCore::propose_drafts() {
   const SpeculativeConfig& spec = config_.speculative;
+  proposing_.clear();
+  proposal_sizes_.clear();
   for (Sequence* seq : scheduler_.running()) {
     seq->draft.clear();
+    seq->draft_q.clear();
     if (spec.mode == SpeculativeConfig::Mode::None || seq->num_uncomputed() != 1) continue;
     const Request& r = seq->req->request;
     if (r.n > 1 && !seq->req->forked) continue;  // the first token forks the samples
@@ -126,8 +137,14 @@ void EngineCore::propose_drafts() {
     if (r.max_tokens > 0) k = std::min(k, r.max_tokens - seq->num_generated() - 1);
     k = std::min(k, config_.max_model_len - static_cast<int64_t>(seq->tokens.size()) - 1);
     if (k <= 0) continue;
-    propose_ngram(seq->tokens, spec.ngram_min, spec.ngram_max, static_cast<int>(k), seq->draft);
+    if (spec.mode == SpeculativeConfig::Mode::Ngram) {
+      propose_ngram(seq->tokens, spec.ngram_min, spec.ngram_max, static_cast<int>(k), seq->draft);
+    } else {
+      proposing_.push_back(seq);
+      proposal_sizes_.push_back(k);
+    }
   }
+  if (!proposing_.empty()) drafter_->propose(proposing_, proposal_sizes_, pool_);
 }
 
 void EngineCore::step() {
@@ -177,6 +194,10 @@ std::span<const float> EngineCore::row_of(size_t row) const {
 }
 
 void EngineCore::verify(Sequence& seq, size_t first_row, int64_t drafts) {
+  if (!seq.draft_q.empty()) {
+    verify_sampled(seq, first_row, drafts);
+    return;
+  }
   // Row i predicts the token after draft i-1. Sample from it exactly as plain
   // decoding would; the draft token is right iff it equals the sample, and
   // then row i+1 was computed on the true prefix. The first mismatch (or
@@ -198,6 +219,33 @@ void EngineCore::verify(Sequence& seq, size_t first_row, int64_t drafts) {
     s->num_computed += 1;  // the draft's keys/values were computed on the right prefix
     kv_.cache_computed_blocks(s->blocks, s->tokens, s->num_computed);
   }
+}
+
+void EngineCore::verify_sampled(Sequence& seq, size_t first_row, int64_t drafts) {
+  // Each proposal x was drawn from the draft's q; keep it with probability
+  // min(1, p(x)/q(x)) or replace it by a draw from max(0, p - q) and stop.
+  // After k kept proposals the row after the last one gives a bonus token.
+  // The sequence may finish (and be freed) on any token: copy what is needed.
+  const std::vector<int32_t> draft(seq.draft.begin(), seq.draft.begin() + drafts);
+  const std::vector<std::vector<sampling::Candidate>> q = std::move(seq.draft_q);
+  seq.draft_q.clear();
+  ++counters_.spec_verify_steps;
+  counters_.spec_proposed += drafts;
+  if (counters_.spec_accepted_at.size() < static_cast<size_t>(drafts)) counters_.spec_accepted_at.resize(static_cast<size_t>(drafts));
+  for (int64_t i = 0; i < drafts; ++i) {
+    const std::span<const float> logits = row_of(first_row + static_cast<size_t>(i));
+    seq.sampler.distribution(adjusted_row(seq, logits), seq.tokens, target_dist_);
+    const sampling::SpeculativeOutcome o = sampling::accept_or_resample(
+        target_dist_, q[static_cast<size_t>(i)], draft[static_cast<size_t>(i)], seq.sampler, residual_);
+    if (o.accepted) {
+      ++counters_.spec_accepted;
+      ++counters_.spec_accepted_at[static_cast<size_t>(i)];
+    }
+    if (append_token(seq, o.token, logits) || !o.accepted) return;
+    seq.num_computed += 1;  // the proposal's keys/values were computed on the right prefix
+    kv_.cache_computed_blocks(seq.blocks, seq.tokens, seq.num_computed);
+  }
+  sample(seq, row_of(first_row + static_cast<size_t>(drafts)));
 }
 
 void EngineCore::build_batch(const std::vector<ScheduledChunk>& chunks) {
@@ -237,6 +285,12 @@ bool EngineCore::sample(Sequence& seq, std::span<const float> logits) {
     // their first token from this same row.
     for (Sequence* c : fork_samples(seq)) sample(*c, logits);
   }
+  const int32_t token = seq.sampler.sample(adjusted_row(seq, logits), seq.tokens);
+  return append_token(seq, token, logits);
+}
+
+std::span<const float> EngineCore::adjusted_row(const Sequence& seq, std::span<const float> logits) {
+  const Request& r = seq.req->request;
   std::span<const float> row = logits;
   const bool too_early = seq.num_generated() < r.min_tokens;
   const bool penalties = r.presence_penalty != 0.0f || r.frequency_penalty != 0.0f;
@@ -263,8 +317,7 @@ bool EngineCore::sample(Sequence& seq, std::span<const float> logits) {
     for (const int32_t id : r.stop_token_ids) masked_[static_cast<size_t>(id)] = -INFINITY;
     row = masked_;
   }
-  const int32_t token = seq.sampler.sample(row, seq.tokens);
-  return append_token(seq, token, logits);
+  return row;
 }
 
 std::vector<Sequence*> EngineCore::fork_samples(Sequence& parent) {
@@ -349,6 +402,7 @@ void EngineCore::finish(Sequence& seq, FinishReason reason, Delta d) {
 
 void EngineCore::release(Sequence& seq) {
   seq.status = SeqStatus::Finished;
+  if (drafter_) drafter_->release(seq);
   scheduler_.remove(&seq);
   const auto it = std::find_if(sequences_.begin(), sequences_.end(), [&](const auto& s) { return s.get() == &seq; });
   if (it != sequences_.end()) sequences_.erase(it);

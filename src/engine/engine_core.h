@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "engine/draft_proposer.h"
 #include "engine/engine_config.h"
 #include "engine/request.h"
 #include "engine/request_stream.h"
@@ -52,6 +53,8 @@ class EngineCore {
   const EngineConfig& config() const { return config_; }
   int64_t max_model_len() const { return config_.max_model_len; }
   const kv::PagedKvCache& kv_cache() const { return kv_; }
+  // The draft model's cache with draft-model speculation, else null.
+  const kv::PagedKvCache* draft_kv_cache() const { return drafter_ ? &drafter_->kv_cache() : nullptr; }
 
  private:
   void apply_cancellations();
@@ -60,7 +63,12 @@ class EngineCore {
   std::span<const float> row_of(size_t row) const;
   // Each returns true when the sequence finished (it is gone then).
   bool sample(Sequence& seq, std::span<const float> logits);
+  // The logits the sampler sees: logit bias, presence/frequency penalties
+  // and the min_tokens ban applied (a view of `logits` when none applies).
+  std::span<const float> adjusted_row(const Sequence& seq, std::span<const float> logits);
   void verify(Sequence& seq, size_t first_row, int64_t drafts);
+  // verify() for proposals the draft model sampled: the acceptance rule.
+  void verify_sampled(Sequence& seq, size_t first_row, int64_t drafts);
   std::vector<Sequence*> fork_samples(Sequence& parent);  // the new samples
   bool append_token(Sequence& seq, int32_t token, std::span<const float> logits);
   void finish(Sequence& seq, FinishReason reason, Delta delta);
@@ -72,6 +80,7 @@ class EngineCore {
   ThreadPool& pool_;
   kv::PagedKvCache kv_;
   Scheduler scheduler_;
+  std::unique_ptr<DraftProposer> drafter_;  // Mode::Draft
 
   uint64_t next_arrival_ = 0;
   uint64_t next_id_ = 0;
@@ -92,6 +101,9 @@ class EngineCore {
   std::vector<Sequence*> too_big_;
   std::vector<float> logits_, masked_;
   std::vector<TokenLogprob> top_;
+  std::vector<sampling::Candidate> target_dist_, residual_;
+  std::vector<Sequence*> proposing_;
+  std::vector<int64_t> proposal_sizes_;
   std::unordered_map<int32_t, int> counts_;
 
   EngineStats counters_;

@@ -24,6 +24,13 @@ struct RequestState {
 
 enum class SeqStatus { Waiting, Running, Finished };
 
+// What the draft model's cache holds for a sequence (draft_proposer.h).
+struct DraftState {
+  kv::SequenceBlocks blocks;
+  std::vector<int32_t> computed;              // tokens with keys/values in the draft's cache, in order
+  std::unique_ptr<sampling::Sampler> sampler;  // draws sampled proposals; null for greedy requests
+};
+
 struct Sequence {
   Sequence(std::shared_ptr<RequestState> state, int index, uint64_t arrival, const tokenizer::Tokenizer* tokenizer);
 
@@ -40,6 +47,10 @@ struct Sequence {
   SeqStatus status = SeqStatus::Waiting;
   bool sent_first = false;
   std::vector<int32_t> draft;      // proposed next tokens, verified in the next step
+  // The draft model's distribution for each proposal when it sampled them
+  // (empty for greedy and n-gram proposals, which verify by comparison).
+  std::vector<std::vector<sampling::Candidate>> draft_q;
+  DraftState draft_state;
   std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
   double queue_seconds = -1;  // set when first scheduled
 

@@ -29,22 +29,32 @@ int32_t argmax(std::span<const float> logits) {
 Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) { validate(params); }
 
 int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history) {
-  candidates_.resize(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i], 0.0f};
-  apply_repetition_penalty(history);
-
   if (params_.greedy()) {
+    candidates_.resize(logits.size());
+    for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i], 0.0f};
+    apply_repetition_penalty(history);
     int32_t best = 0;
     for (size_t i = 1; i < candidates_.size(); ++i) {
       if (candidates_[i].logit > candidates_[static_cast<size_t>(best)].logit) best = static_cast<int32_t>(i);
     }
     return candidates_[static_cast<size_t>(best)].id;
   }
+  const double sum = weigh_candidates(logits, history);
+  double r = rng_.uniform() * sum;
+  for (const auto& c : candidates_) {
+    r -= c.prob;
+    if (r < 0.0) return c.id;
+  }
+  return candidates_.back().id;
+}
 
+double Sampler::weigh_candidates(std::span<const float> logits, std::span<const int32_t> history) {
+  candidates_.resize(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i], 0.0f};
+  apply_repetition_penalty(history);
   keep_top_k();
   keep_top_p();
   keep_min_p();
-
   // Temperature, then softmax over the survivors.
   float max_logit = -INFINITY;
   for (const auto& c : candidates_) max_logit = std::max(max_logit, c.logit);
@@ -53,12 +63,30 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
     c.prob = std::exp((c.logit - max_logit) / params_.temperature);
     sum += c.prob;
   }
+  return sum;
+}
+
+void Sampler::distribution(std::span<const float> logits, std::span<const int32_t> history, std::vector<Candidate>& out) {
+  out.clear();
+  if (params_.greedy()) {
+    const int32_t id = sample(logits, history);
+    out.push_back({id, logits[static_cast<size_t>(id)], 1.0f});
+    return;
+  }
+  const double sum = weigh_candidates(logits, history);
+  out.reserve(candidates_.size());
+  for (const auto& c : candidates_) out.push_back({c.id, c.logit, static_cast<float>(c.prob / sum)});
+}
+
+int32_t Sampler::draw(std::span<const Candidate> dist) {
+  double sum = 0.0;
+  for (const auto& c : dist) sum += c.prob;
   double r = rng_.uniform() * sum;
-  for (const auto& c : candidates_) {
+  for (const auto& c : dist) {
     r -= c.prob;
     if (r < 0.0) return c.id;
   }
-  return candidates_.back().id;
+  return dist.back().id;
 }
 
 void Sampler::apply_repetition_penalty(std::span<const int32_t> history) {

@@ -24,9 +24,20 @@ class Sampler {
   // history: tokens so far (prompt and generated), for the repetition penalty.
   int32_t sample(std::span<const float> logits, std::span<const int32_t> history);
 
+  // The distribution sample() draws from, as (id, prob) pairs with probs
+  // summing to 1: a point mass on the argmax when greedy. Speculative
+  // decoding compares the target's and the draft's.
+  void distribution(std::span<const float> logits, std::span<const int32_t> history, std::vector<Candidate>& out);
+  // A draw from a distribution (probs summing to ~1) with this sampler's RNG.
+  int32_t draw(std::span<const Candidate> dist);
+  double uniform() { return rng_.uniform(); }
+
   const SamplingParams& params() const { return params_; }
 
  private:
+  // candidates_ = the survivors of the chain with unnormalized probs at the
+  // temperature; returns their sum. Not for greedy.
+  double weigh_candidates(std::span<const float> logits, std::span<const int32_t> history);
   void apply_repetition_penalty(std::span<const int32_t> history);
   void keep_top_k();
   void keep_top_p();

@@ -57,6 +57,12 @@ void Server::load() {
       if (t->type() == gguf::ValueType::STRING) source = t->as_string();
     }
     if (!source.empty()) chat_template_ = std::make_unique<tokenizer::ChatTemplate>(source);
+    if (!config_.draft_model_path.empty()) {
+      draft_model_ = model::Model::load(config_.draft_model_path);
+      engine::check_same_vocabulary(*model_, *draft_model_);
+      config_.engine.speculative.mode = engine::SpeculativeConfig::Mode::Draft;
+      config_.engine.speculative.draft_model = draft_model_.get();
+    }
     engine_ = std::make_unique<engine::Engine>(*model_, tokenizer_.get(), config_.engine);
     api_.model_id = config_.served_model_name;
     api_.tokenizer = tokenizer_.get();

@@ -22,6 +22,7 @@ namespace pagoda::server {
 struct ServerConfig {
   HttpServerConfig http;
   std::string model_path;
+  std::string draft_model_path;    // --draft-model: speculative decoding with a draft model
   std::string served_model_name;   // default: the file name without .gguf
   std::string chat_template_file;  // overrides the GGUF's tokenizer.chat_template
   std::string api_key;             // empty: no authentication
@@ -61,6 +62,7 @@ class Server {
   std::atomic<bool> ready_{false};
   std::atomic<bool> load_failed_{false};
   std::unique_ptr<model::Model> model_;
+  std::unique_ptr<model::Model> draft_model_;  // declared before engine_, so it outlives it
   std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
   std::unique_ptr<tokenizer::ChatTemplate> chat_template_;
   std::unique_ptr<engine::Engine> engine_;
