@@ -64,6 +64,7 @@ int64_t run_once(bool prompt, const std::vector<int32_t>& tokens, model::SingleS
 
 int bench_command(const std::vector<std::string>& argv) {
   if (!argv.empty() && argv[0] == "serve") return bench_serve_command({argv.begin() + 1, argv.end()});
+  if (!argv.empty() && argv[0] == "spec") return bench_speculative_command({argv.begin() + 1, argv.end()});
   std::set<std::string> value_flags = {"--model", "--n-prompt", "--n-gen", "--threads", "--repetitions", "--json",
                                        "--membw-mib", "--concurrency", "--shared-prefix"};
   value_flags.insert(engine_value_flags().begin(), engine_value_flags().end());

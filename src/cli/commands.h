@@ -15,5 +15,6 @@ int kld_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
 int bench_serve_command(const std::vector<std::string>& args);  // `pagoda bench serve`
+int bench_speculative_command(const std::vector<std::string>& args);  // `pagoda bench spec`
 
 }  // namespace pagoda::cli

@@ -34,6 +34,8 @@ constexpr const char* kUsage =
     "           load generator for any OpenAI server: pagoda bench serve --base-url http://HOST:PORT\n"
     "           [--model NAME --concurrency C --num-prompts N --input-len I --output-len O --request-rate R\n"
     "           --dataset FILE.jsonl --endpoint completions|chat --api-key K --json FILE]\n"
+    "           speculative decoding side by side: pagoda bench spec -m MODEL [--draft-model DRAFT]\n"
+    "           [--modes none,ngram,draft -p PROMPT | -f PROMPT_FILE -n N -r R --temp T --num-speculative-tokens K]\n"
     "  serve    OpenAI-compatible HTTP server:  pagoda serve -m MODEL.gguf [--host H --port P --threads T\n"
     "           --api-key KEY --chat-template FILE --config pagoda.toml --drain-timeout S --timeout S\n"
     "           --max-body-bytes N --served-model-name NAME] [engine flags]\n"

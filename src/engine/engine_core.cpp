@@ -14,7 +14,11 @@ namespace {
 EngineConfig resolve(EngineConfig c, const model::Model& model) {
   if (c.max_model_len <= 0) c.max_model_len = model.hparams().n_ctx_train > 0 ? model.hparams().n_ctx_train : 4096;
   if (c.kv_cache_bytes <= 0) {
-    const int64_t tokens = std::max<int64_t>(c.max_model_len, c.max_num_seqs * std::min<int64_t>(c.max_model_len, 1024));
+    int64_t tokens = std::max<int64_t>(c.max_model_len, c.max_num_seqs * std::min<int64_t>(c.max_model_len, 1024));
+    // Room for the draft positions verified past a sequence's end, and whole
+    // blocks: a context that ends mid-block still needs that block.
+    if (c.speculative.mode != SpeculativeConfig::Mode::None) tokens += c.speculative.num_tokens;
+    tokens = (tokens + c.block_size - 1) / c.block_size * c.block_size;
     const auto row = static_cast<int64_t>(kv::kv_row_bytes(c.kv_type, model.hparams().kv_dim()));
     c.kv_cache_bytes = tokens * 2 * row * model.hparams().n_layer;
   }
