@@ -17,6 +17,8 @@ struct EvalInput {
   int32_t bos = -1;  // put at the start of every chunk; -1 when the model adds none
 };
 
-EvalInput load_eval_input(const std::string& model_path, const std::string& text_path);
+// parse_special: control-token texts in the file (chat markup such as
+// <|user|>) become their ids instead of being spelled out in pieces.
+EvalInput load_eval_input(const std::string& model_path, const std::string& text_path, bool parse_special);
 
 }  // namespace pagoda::cli

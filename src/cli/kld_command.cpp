@@ -19,9 +19,9 @@ int kld_command(const std::vector<std::string>& argv) {
   const Args args(argv,
                   {"--model", "--file", "--ctx-size", "--chunks", "--threads", "--kv-cache-type", "--save-base",
                    "--base", "--json"},
-                  {}, {{"-m", "--model"}, {"-f", "--file"}, {"-c", "--ctx-size"}, {"-t", "--threads"}});
+                  {"--parse-special"}, {{"-m", "--model"}, {"-f", "--file"}, {"-c", "--ctx-size"}, {"-t", "--threads"}});
   if (args.has("--save-base") == args.has("--base")) fail("kld: give exactly one of --save-base FILE and --base FILE");
-  EvalInput in = load_eval_input(args.required("--model"), args.required("--file"));
+  EvalInput in = load_eval_input(args.required("--model"), args.required("--file"), args.has("--parse-special"));
   ThreadPool pool(static_cast<int>(args.integer("--threads", default_thread_count())));
   const kv::KvType kv_type = kv::parse_kv_type(args.str("--kv-cache-type", "f16"));
   nlohmann::json j = {{"model", args.required("--model")}, {"text", args.required("--file")}};

@@ -24,7 +24,7 @@ constexpr const char* kUsage =
     "  convert  Hugging Face checkpoint directory -> GGUF (Llama, Mistral, Qwen2; safetensors F32/F16/BF16):\n"
     "           pagoda convert HF_DIR -o OUT.gguf [--outtype f16|f32|bf16|q8_0] [--name NAME]\n"
     "  perplexity  llama-perplexity's measure:  pagoda perplexity -m MODEL -f TEXT [-c CTX --chunks N\n"
-    "           --kv-cache-type f16|f32|q8_0 --json FILE]\n"
+    "           --kv-cache-type f16|f32|q8_0 --parse-special --json FILE]\n"
     "  kld      KL divergence against a reference:  pagoda kld -m REF -f TEXT -c CTX --save-base BASE, then\n"
     "           pagoda kld -m MODEL -f TEXT --base BASE [--json FILE]\n"
     "  bench    measure prompt (ppN) and generation (tgN) speed, like llama-bench:\n"

@@ -14,9 +14,9 @@
 namespace pagoda::cli {
 
 int perplexity_command(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--model", "--file", "--ctx-size", "--chunks", "--threads", "--kv-cache-type", "--json"}, {},
+  const Args args(argv, {"--model", "--file", "--ctx-size", "--chunks", "--threads", "--kv-cache-type", "--json"}, {"--parse-special"},
                   {{"-m", "--model"}, {"-f", "--file"}, {"-c", "--ctx-size"}, {"-t", "--threads"}});
-  EvalInput in = load_eval_input(args.required("--model"), args.required("--file"));
+  EvalInput in = load_eval_input(args.required("--model"), args.required("--file"), args.has("--parse-special"));
   const int64_t n_ctx = args.integer("--ctx-size", 512);
   if (n_ctx > in.model->hparams().n_ctx_train && in.model->hparams().n_ctx_train > 0) {
     std::fprintf(stderr, "warning: -c %lld exceeds the model's training context %lld\n", static_cast<long long>(n_ctx),

@@ -90,6 +90,11 @@ bool can_quantize(TensorType type) {
     case TensorType::Q5_0:
     case TensorType::Q5_1:
     case TensorType::Q8_0:
+    case TensorType::Q2_K:
+    case TensorType::Q3_K:
+    case TensorType::Q4_K:
+    case TensorType::Q5_K:
+    case TensorType::Q6_K:
       return true;
     default:
       return false;
@@ -97,6 +102,10 @@ bool can_quantize(TensorType type) {
 }
 
 void quantize_row(TensorType type, const float* src, void* dst, int64_t n) {
+  quantize_row_weighted(type, src, dst, n, nullptr);
+}
+
+void quantize_row_weighted(TensorType type, const float* src, void* dst, int64_t n, const float* importance) {
   const TypeInfo& info = type_info(type);
   if (!can_quantize(type)) fail("quantize_row: no quantizer for tensor type ", info.name);
   const int64_t blocks = block_count(info, n, "quantize_row");
@@ -110,6 +119,11 @@ void quantize_row(TensorType type, const float* src, void* dst, int64_t n) {
     case TensorType::Q5_0: detail::quantize_q5_0(src, out, blocks); return;
     case TensorType::Q5_1: detail::quantize_q5_1(src, out, blocks); return;
     case TensorType::Q8_0: detail::quantize_q8_0(src, out, blocks); return;
+    case TensorType::Q2_K: detail::quantize_q2_k(src, out, blocks, importance); return;
+    case TensorType::Q3_K: detail::quantize_q3_k(src, out, blocks, importance); return;
+    case TensorType::Q4_K: detail::quantize_q4_k(src, out, blocks, importance); return;
+    case TensorType::Q5_K: detail::quantize_q5_k(src, out, blocks, importance); return;
+    case TensorType::Q6_K: detail::quantize_q6_k(src, out, blocks, importance); return;
     default: break;
   }
   fail("quantize_row: tensor type ", info.name, " has no quantizer");  // unreachable

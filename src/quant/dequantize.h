@@ -21,8 +21,13 @@ void dequantize_elements(TensorType type, const void* src, int64_t begin, int64_
 
 // dst receives row_bytes(type, n) bytes encoding src[0..n). Supported:
 // F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 (reference round-to-nearest,
-// as the GGUF ecosystem's reference quantizers). Throws for other types.
+// as the GGUF ecosystem's reference quantizers) and Q2_K..Q6_K (a weighted
+// search for scales, quantize_kquants.cpp). Throws for other types.
 void quantize_row(TensorType type, const float* src, void* dst, int64_t n);
+// As quantize_row; importance[0..n) (mean squared activation per column,
+// from an importance matrix) weights the K-quants' rounding error. The
+// legacy types ignore it.
+void quantize_row_weighted(TensorType type, const float* src, void* dst, int64_t n, const float* importance);
 bool can_quantize(TensorType type);
 
 }  // namespace pagoda::quant

@@ -42,4 +42,12 @@ void quantize_q5_0(const float* src, uint8_t* dst, int64_t blocks);
 void quantize_q5_1(const float* src, uint8_t* dst, int64_t blocks);
 void quantize_q8_0(const float* src, uint8_t* dst, int64_t blocks);
 
+// K-quant quantizers (quantize_kquants.cpp); importance: one weight per
+// element (an importance matrix's row, repeated per row), or null.
+void quantize_q2_k(const float* src, uint8_t* dst, int64_t blocks, const float* importance);
+void quantize_q3_k(const float* src, uint8_t* dst, int64_t blocks, const float* importance);
+void quantize_q4_k(const float* src, uint8_t* dst, int64_t blocks, const float* importance);
+void quantize_q5_k(const float* src, uint8_t* dst, int64_t blocks, const float* importance);
+void quantize_q6_k(const float* src, uint8_t* dst, int64_t blocks, const float* importance);
+
 }  // namespace pagoda::quant::detail

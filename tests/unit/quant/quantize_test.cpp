@@ -38,16 +38,17 @@ uint16_t u16_at(const Bytes& b, size_t off) {
 
 TEST(QuantizeTest, CanQuantize) {
   for (TensorType t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q4_0,
-                       TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0}) {
+                       TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
+                       TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
     EXPECT_TRUE(can_quantize(t)) << type_info(t).name;
   }
-  for (TensorType t : {TensorType::Q8_1, TensorType::Q2_K, TensorType::Q4_K, TensorType::Q6_K,
-                       TensorType::Q8_K, TensorType::IQ4_NL, TensorType::I8}) {
+  for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::IQ4_NL, TensorType::I8}) {
     EXPECT_FALSE(can_quantize(t)) << type_info(t).name;
   }
   std::vector<float> x(256, 1.0f);
   Bytes out(1024);
-  EXPECT_THROW(quantize_row(TensorType::Q4_K, x.data(), out.data(), 256), pagoda::Error);
+  EXPECT_THROW(quantize_row(TensorType::IQ4_NL, x.data(), out.data(), 256), pagoda::Error);
+  EXPECT_THROW(quantize_row(TensorType::Q4_K, x.data(), out.data(), 255), pagoda::Error);
   EXPECT_THROW(quantize_row(TensorType::Q8_0, x.data(), out.data(), 31), pagoda::Error);
 }
 
