@@ -12,6 +12,8 @@ int mkmodel_command(const std::vector<std::string>& args);
 int convert_command(const std::vector<std::string>& args);
 int perplexity_command(const std::vector<std::string>& args);
 int kld_command(const std::vector<std::string>& args);
+int quantize_command(const std::vector<std::string>& args);
+int imatrix_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
 int bench_serve_command(const std::vector<std::string>& args);  // `pagoda bench serve`

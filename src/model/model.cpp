@@ -106,9 +106,17 @@ void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& poo
     kernels::rms_norm(ws_.x.data() + i * hp.n_embd, weights_.output_norm.data(), ws_.xb.data() + r * hp.n_embd,
                       hp.n_embd, hp.rms_eps);
   }
+  observe("output.weight", ws_.xb.data(), rows, hp.n_embd);
   kernels::matmul(weights_.output, ws_.xb.data(), rows, logits.data(), pool);
 }
 
+void Model::observe(int layer, const char* tensor, const float* x, int64_t rows, int64_t cols) const {
+  if (observer_) observe("blk." + std::to_string(layer) + "." + tensor, x, rows, cols);
+}
+
+void Model::observe(const std::string& tensor, const float* x, int64_t rows, int64_t cols) const {
+  if (observer_) observer_(tensor, x, rows, cols);
+}
 
 void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool) {
   const HParams& hp = hparams_;
@@ -121,6 +129,7 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
     kernels::rms_norm(ws_.x.data() + i * hp.n_embd, w.attn_norm.data(), ws_.xb.data() + i * hp.n_embd, hp.n_embd,
                       hp.rms_eps);
   }
+  for (const char* t : {"attn_q.weight", "attn_k.weight", "attn_v.weight"}) observe(l, t, ws_.xb.data(), n, hp.n_embd);
   kernels::matmul_shared_input({{&w.wq, ws_.q.data()}, {&w.wk, ws_.k.data()}, {&w.wv, ws_.v.data()}}, ws_.xb.data(),
                                n, pool);
 
@@ -154,6 +163,7 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
     }
   });
 
+  observe(l, "attn_output.weight", ws_.att.data(), n, hp.q_dim());
   kernels::matmul(w.wo, ws_.att.data(), n, ws_.tmp.data(), pool);
   kernels::add(ws_.x.data(), ws_.tmp.data(), n * hp.n_embd);
 }
@@ -165,9 +175,11 @@ void Model::ffn_block(int l, int64_t n, ThreadPool& pool) {
     kernels::rms_norm(ws_.x.data() + i * hp.n_embd, w.ffn_norm.data(), ws_.xb.data() + i * hp.n_embd, hp.n_embd,
                       hp.rms_eps);
   }
+  for (const char* t : {"ffn_gate.weight", "ffn_up.weight"}) observe(l, t, ws_.xb.data(), n, hp.n_embd);
   kernels::matmul_shared_input({{&w.w_gate, ws_.ffn_gate.data()}, {&w.w_up, ws_.ffn_up.data()}}, ws_.xb.data(), n,
                                pool);
   kernels::silu_mul(ws_.ffn_gate.data(), ws_.ffn_up.data(), n * hp.n_ff);
+  observe(l, "ffn_down.weight", ws_.ffn_gate.data(), n, hp.n_ff);
   kernels::matmul(w.w_down, ws_.ffn_gate.data(), n, ws_.tmp.data(), pool);
   kernels::add(ws_.x.data(), ws_.tmp.data(), n * hp.n_embd);
 }

@@ -2,6 +2,7 @@
 // A loaded decoder model: the mapped GGUF file, its hyper-parameters and
 // bound weights, and the forward pass.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -46,6 +47,11 @@ class Model {
   // block tables and its logits: [logits_rows.size() x n_vocab].
   void forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool, std::vector<float>& logits);
 
+  // Sees the input rows of every weight-matrix product, by the weight's
+  // tensor name (importance matrices for quantization); empty to stop.
+  using MatmulObserver = std::function<void(const std::string& tensor, const float* x, int64_t rows, int64_t cols)>;
+  void set_matmul_observer(MatmulObserver observer) { observer_ = std::move(observer); }
+
  private:
   Model(gguf::File file, HParams hp, Weights w);
 
@@ -57,12 +63,15 @@ class Model {
   void validate(const Batch& batch, const kv::PagedKvCache& cache) const;
   void attention_block(int layer, const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool);
   void ffn_block(int layer, int64_t n, ThreadPool& pool);
+  void observe(int layer, const char* tensor, const float* x, int64_t rows, int64_t cols) const;
+  void observe(const std::string& tensor, const float* x, int64_t rows, int64_t cols) const;
 
   gguf::File file_;
   HParams hparams_;
   Weights weights_;
   kernels::PackedWeights packed_;  // row-interleaved copies the views point into
   Workspace ws_;
+  MatmulObserver observer_;
 };
 
 }  // namespace pagoda::model
