@@ -26,6 +26,8 @@ constexpr const char* kUsage =
     "  quantize quantize a model:  pagoda quantize IN.gguf OUT.gguf TYPE [--imatrix FILE --threads T]\n"
     "           TYPE: q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k_s q3_k_m q4_k_s q4_k_m q5_k_s q5_k_m q6_k f16 bf16 f32\n"
     "  imatrix  importance matrix for quantize:  pagoda imatrix -m MODEL -f TEXT -o FILE [-c CTX --chunks N]\n"
+    "  eval-gate  fail (exit 1) on a perplexity regression:  pagoda eval-gate --model M\n"
+    "           --baseline PPL.json --max-ppl-increase 2%  (PPL.json from pagoda perplexity --json)\n"
     "  perplexity  llama-perplexity's measure:  pagoda perplexity -m MODEL -f TEXT [-c CTX --chunks N\n"
     "           --kv-cache-type f16|f32|q8_0 --parse-special --json FILE]\n"
     "  kld      KL divergence against a reference:  pagoda kld -m REF -f TEXT -c CTX --save-base BASE, then\n"
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
     if (command == "kld") return pagoda::cli::kld_command(args);
     if (command == "quantize") return pagoda::cli::quantize_command(args);
     if (command == "imatrix") return pagoda::cli::imatrix_command(args);
+    if (command == "eval-gate") return pagoda::cli::eval_gate_command(args);
     if (command == "bench") return pagoda::cli::bench_command(args);
     if (command == "serve") return pagoda::cli::serve_command(args);
     if (command == "version" || command == "--version") {

@@ -39,7 +39,8 @@ int perplexity_command(const std::vector<std::string>& argv) {
                               {"n_tokens", r.n_tokens}, {"n_ctx", r.n_ctx}, {"n_chunks", r.n_chunks},
                               {"n_scored", r.n_scored}, {"ppl", r.ppl}, {"ppl_stderr", r.ppl_stderr},
                               {"mean_nll", r.mean_nll}, {"running_ppl", r.running_ppl},
-                              {"kv_cache_type", kv::kv_type_name(kv_type)}};
+                              {"kv_cache_type", kv::kv_type_name(kv_type)}, {"parse_special", args.has("--parse-special")},
+                              {"max_chunks", args.integer("--chunks", 0)}};
     std::ofstream(args.str("--json", "")) << j.dump(2) << "\n";
   }
   return 0;
