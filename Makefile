@@ -6,7 +6,9 @@ JOBS         ?= $(shell nproc)
 PAGODA_SHARED ?= $(abspath ../shared)
 export PAGODA_SHARED
 
-MODEL  ?= $(firstword $(wildcard $(PAGODA_SHARED)/models/stories260K.gguf))
+# Pagoda's own model (models/README.md); stories260K from the shared data
+# and then random weights are the fallbacks (tools/default-model.sh).
+MODEL  ?= models/pagoda-tiny-10m.gguf
 PROMPT ?= Once upon a time
 N      ?= 128
 HOST   ?= 127.0.0.1
