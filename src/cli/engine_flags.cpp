@@ -33,7 +33,7 @@ const std::set<std::string>& engine_value_flags() {
 }
 
 const std::set<std::string>& engine_switches() {
-  static const std::set<std::string> flags = {"--no-prefix-caching"};
+  static const std::set<std::string> flags = {"--no-prefix-caching", "--no-adaptive-speculation"};
   return flags;
 }
 
@@ -88,6 +88,7 @@ engine::EngineConfig engine_config(const Args& args, int threads) {
     fail("--draft-model FILE goes with --speculative draft (the default when --draft-model is given)");
   }
   c.speculative.num_tokens = static_cast<int>(args.integer("--num-speculative-tokens", c.speculative.num_tokens));
+  c.speculative.adaptive = !args.has("--no-adaptive-speculation");
   c.speculative.ngram_min = static_cast<int>(args.integer("--ngram-min", c.speculative.ngram_min));
   c.speculative.ngram_max = static_cast<int>(args.integer("--ngram-max", c.speculative.ngram_max));
   if (c.speculative.num_tokens < 1 || c.speculative.num_tokens > 64) fail("--num-speculative-tokens must be in 1..64");

@@ -16,7 +16,7 @@ namespace pagoda::cli {
 // --max-num-batched-tokens, --max-num-seqs, --max-waiting, --speculative
 // none|ngram|draft, --draft-model FILE, --num-speculative-tokens, --ngram-min, --ngram-max.
 const std::set<std::string>& engine_value_flags();
-// --no-prefix-caching.
+// --no-prefix-caching, --no-adaptive-speculation.
 const std::set<std::string>& engine_switches();
 
 // The engine settings from the flags (defaults where absent).

@@ -46,6 +46,8 @@ constexpr const char* kUsage =
     "           --max-body-bytes N --served-model-name NAME] [engine flags]\n"
     "  engine flags: --ctx-size N --kv-cache-memory SIZE|FRACTION --kv-cache-type f16|f32|q8_0\n"
     "           --block-size N --max-num-batched-tokens N --max-num-seqs N --max-waiting N --no-prefix-caching\n"
+    "           --speculative none|ngram|draft --draft-model FILE --num-speculative-tokens K --ngram-min N\n"
+    "           --ngram-max N --no-adaptive-speculation\n"
     "  version  print the version\n";
 
 }  // namespace

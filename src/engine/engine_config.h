@@ -22,7 +22,10 @@ namespace pagoda::engine {
 // exactly as the target's).
 struct SpeculativeConfig {
   enum class Mode { None, Ngram, Draft } mode = Mode::None;
-  int num_tokens = 4;  // proposals per step
+  int num_tokens = 4;  // proposals per step (the most, when adaptive)
+  // Each sequence's proposal count follows its acceptance: all accepted ->
+  // one more, none -> half, else one more than were accepted.
+  bool adaptive = true;
   int ngram_min = 1;
   int ngram_max = 4;
   model::Model* draft_model = nullptr;  // Mode::Draft; not owned, same vocabulary as the target

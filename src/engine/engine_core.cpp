@@ -137,7 +137,7 @@ void EngineCore::propose_drafts() {
     const Request& r = seq->req->request;
     if (r.n > 1 && !seq->req->forked) continue;  // the first token forks the samples
     // Never propose past max_tokens or the context: the last one is sampled.
-    int64_t k = spec.num_tokens;
+    int64_t k = spec.adaptive && seq->spec_k > 0 ? seq->spec_k : spec.num_tokens;
     if (r.max_tokens > 0) k = std::min(k, r.max_tokens - seq->num_generated() - 1);
     k = std::min(k, config_.max_model_len - static_cast<int64_t>(seq->tokens.size()) - 1);
     if (k <= 0) continue;
@@ -207,9 +207,7 @@ void EngineCore::verify(Sequence& seq, size_t first_row, int64_t drafts) {
   // then row i+1 was computed on the true prefix. The first mismatch (or
   // the row after the last draft) still yields one sampled token.
   const std::vector<int32_t> draft(seq.draft.begin(), seq.draft.begin() + drafts);
-  ++counters_.spec_verify_steps;
-  counters_.spec_proposed += drafts;
-  if (counters_.spec_accepted_at.size() < static_cast<size_t>(drafts)) counters_.spec_accepted_at.resize(static_cast<size_t>(drafts));
+  count_verification(seq, drafts);
   for (int64_t i = 0; i <= drafts; ++i) {
     Sequence* s = &seq;
     const bool accepted_so_far = i < drafts;
@@ -218,8 +216,7 @@ void EngineCore::verify(Sequence& seq, size_t first_row, int64_t drafts) {
     if (sample(*s, row_of(first_row + static_cast<size_t>(i)))) return;  // finished
     const int32_t got = s->tokens[before];
     if (!accepted_so_far || got != expected) return;
-    ++counters_.spec_accepted;
-    ++counters_.spec_accepted_at[static_cast<size_t>(i)];
+    count_acceptance(*s, i, drafts);
     s->num_computed += 1;  // the draft's keys/values were computed on the right prefix
     kv_.cache_computed_blocks(s->blocks, s->tokens, s->num_computed);
   }
@@ -233,23 +230,35 @@ void EngineCore::verify_sampled(Sequence& seq, size_t first_row, int64_t drafts)
   const std::vector<int32_t> draft(seq.draft.begin(), seq.draft.begin() + drafts);
   const std::vector<std::vector<sampling::Candidate>> q = std::move(seq.draft_q);
   seq.draft_q.clear();
-  ++counters_.spec_verify_steps;
-  counters_.spec_proposed += drafts;
-  if (counters_.spec_accepted_at.size() < static_cast<size_t>(drafts)) counters_.spec_accepted_at.resize(static_cast<size_t>(drafts));
+  count_verification(seq, drafts);
   for (int64_t i = 0; i < drafts; ++i) {
     const std::span<const float> logits = row_of(first_row + static_cast<size_t>(i));
     seq.sampler.distribution(adjusted_row(seq, logits), seq.tokens, target_dist_);
     const sampling::SpeculativeOutcome o = sampling::accept_or_resample(
         target_dist_, q[static_cast<size_t>(i)], draft[static_cast<size_t>(i)], seq.sampler, residual_);
-    if (o.accepted) {
-      ++counters_.spec_accepted;
-      ++counters_.spec_accepted_at[static_cast<size_t>(i)];
-    }
+    if (o.accepted) count_acceptance(seq, i, drafts);
     if (append_token(seq, o.token, logits) || !o.accepted) return;
     seq.num_computed += 1;  // the proposal's keys/values were computed on the right prefix
     kv_.cache_computed_blocks(seq.blocks, seq.tokens, seq.num_computed);
   }
   sample(seq, row_of(first_row + static_cast<size_t>(drafts)));
+}
+
+// The next proposal count follows the outcome (with adaptive speculation):
+// all accepted -> one more (up to the configured K), none -> half, else
+// one more than were accepted. Set as if none will be accepted, then raised
+// by each acceptance, so it is right whenever the sequence stops or ends.
+void EngineCore::count_verification(Sequence& seq, int64_t drafts) {
+  ++counters_.spec_verify_steps;
+  counters_.spec_proposed += drafts;
+  if (counters_.spec_accepted_at.size() < static_cast<size_t>(drafts)) counters_.spec_accepted_at.resize(static_cast<size_t>(drafts));
+  seq.spec_k = std::max<int64_t>(1, drafts / 2);
+}
+
+void EngineCore::count_acceptance(Sequence& seq, int64_t index, int64_t drafts) {
+  ++counters_.spec_accepted;
+  ++counters_.spec_accepted_at[static_cast<size_t>(index)];
+  seq.spec_k = index + 1 == drafts ? std::min<int64_t>(config_.speculative.num_tokens, drafts + 1) : index + 2;
 }
 
 void EngineCore::build_batch(const std::vector<ScheduledChunk>& chunks) {

@@ -69,6 +69,8 @@ class EngineCore {
   void verify(Sequence& seq, size_t first_row, int64_t drafts);
   // verify() for proposals the draft model sampled: the acceptance rule.
   void verify_sampled(Sequence& seq, size_t first_row, int64_t drafts);
+  void count_verification(Sequence& seq, int64_t drafts);
+  void count_acceptance(Sequence& seq, int64_t index, int64_t drafts);
   std::vector<Sequence*> fork_samples(Sequence& parent);  // the new samples
   bool append_token(Sequence& seq, int32_t token, std::span<const float> logits);
   void finish(Sequence& seq, FinishReason reason, Delta delta);

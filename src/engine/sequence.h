@@ -51,6 +51,7 @@ struct Sequence {
   // (empty for greedy and n-gram proposals, which verify by comparison).
   std::vector<std::vector<sampling::Candidate>> draft_q;
   DraftState draft_state;
+  int64_t spec_k = 0;  // proposals to ask for next (adaptive speculation); 0: the configured K
   std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
   double queue_seconds = -1;  // set when first scheduled
 

@@ -23,10 +23,11 @@ const std::string kTarget = kModels + "pagoda-tiny-10m.gguf";
 const std::string kDraft = kModels + "pagoda-tiny-draft.gguf";
 const std::string kHeldOut = kModels + "heldout-seed2.txt";
 
-// Measured on the committed files (models/README.md): target PPL 0.00 at
-// -c 512 on the held-out text; draft top-1 agreement 0.0%. The bounds leave
-// room for other kernel paths' rounding, not for a worse model.
-constexpr double kMaxTargetPpl = 0.0;
+// Measured on the committed files (models/README.md): target PPL 2.414 on
+// the first 8 chunks of 512 tokens of the held-out text (F16 KV cache);
+// draft top-1 agreement DRAFT_AGREEMENT. The bounds leave room for other
+// kernel paths' rounding (and 5% more), not for a different model.
+constexpr double kMaxTargetPpl = 2.54;
 constexpr double kMinDraftAgreement = 0.40;
 
 std::string read_file(const std::string& path) {
