@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/binary_io.h"
 #include "core/error.h"
 
 namespace pagoda::convert {
@@ -15,15 +16,8 @@ constexpr uint32_t kMaxColumns = 1u << 24;
 constexpr uint32_t kMaxName = 4096;
 
 template <typename T>
-void put(std::ofstream& out, T v) {
-  out.write(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-template <typename T>
 T get(std::ifstream& in, const std::string& path) {
-  T v{};
-  if (!in.read(reinterpret_cast<char*>(&v), sizeof v)) fail(path, ": importance file is cut short");
-  return v;
+  return read_pod<T>(in, path, "importance file");
 }
 
 }  // namespace
@@ -32,12 +26,12 @@ void write_importance_file(const std::string& path, const std::map<std::string, 
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) fail(path, ": cannot create");
   out.write(kMagic, sizeof kMagic);
-  put(out, static_cast<uint32_t>(entries.size()));
+  write_pod(out, static_cast<uint32_t>(entries.size()));
   for (const auto& [name, e] : entries) {
-    put(out, static_cast<uint32_t>(name.size()));
+    write_pod(out, static_cast<uint32_t>(name.size()));
     out.write(name.data(), static_cast<std::streamsize>(name.size()));
-    put(out, e.rows);
-    put(out, static_cast<uint32_t>(e.mean_square.size()));
+    write_pod(out, e.rows);
+    write_pod(out, static_cast<uint32_t>(e.mean_square.size()));
     out.write(reinterpret_cast<const char*>(e.mean_square.data()), static_cast<std::streamsize>(e.mean_square.size() * 4));
   }
   if (!out.flush()) fail(path, ": write failed");

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <vector>
 
+#include "core/binary_io.h"
 #include "core/error.h"
 #include "quant/half.h"
 
@@ -20,15 +21,8 @@ struct BaseHeader {
 };
 
 template <typename T>
-void put(std::ofstream& out, const T& v) {
-  out.write(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-template <typename T>
 T get(std::ifstream& in, const std::string& path) {
-  T v{};
-  if (!in.read(reinterpret_cast<char*>(&v), sizeof v)) fail(path, ": base file is cut short");
-  return v;
+  return read_pod<T>(in, path, "base file");
 }
 
 // log_softmax(row) into out.
@@ -57,10 +51,10 @@ PerplexityResult save_base_logprobs(const std::string& path, model::Model& model
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) fail(path, ": cannot create");
   out.write(kMagic, sizeof kMagic);
-  put(out, static_cast<uint32_t>(n_vocab));
-  put(out, static_cast<uint32_t>(n_ctx));
-  put(out, static_cast<uint32_t>(plan.n_chunks));
-  put(out, static_cast<uint64_t>(tokens.size()));
+  write_pod(out, static_cast<uint32_t>(n_vocab));
+  write_pod(out, static_cast<uint32_t>(n_ctx));
+  write_pod(out, static_cast<uint32_t>(plan.n_chunks));
+  write_pod(out, static_cast<uint64_t>(tokens.size()));
   out.write(reinterpret_cast<const char*>(tokens.data()), static_cast<std::streamsize>(tokens.size_bytes()));
 
   PerplexityResult r;

@@ -132,6 +132,15 @@ float fit_symmetric(const float* x, const float* w, int n, int nneg, int npos) {
   return best;
 }
 
+// The best symmetric scale of each of the 16 sub-blocks of 16 (Q3_K, Q6_K).
+void fit_symmetric_subblocks(const float* x, const float* importance, int nneg, int npos, float (&s)[16]) {
+  float w[16];
+  for (int j = 0; j < 16; ++j) {
+    importance_weights(x + 16 * j, importance ? importance + 16 * j : nullptr, 16, w);
+    s[j] = fit_symmetric(x + 16 * j, w, 16, nneg, npos);
+  }
+}
+
 // Quant of x for a stored scale and min (x ~= d * q - m).
 int requant(float x, float d, float m, int lo, int hi) {
   if (d == 0) return std::clamp(0, lo, hi);
@@ -255,11 +264,8 @@ void quantize_q3_k(const float* src, uint8_t* dst, int64_t blocks, const float* 
   for (int64_t i = 0; i < blocks; ++i) {
     const float* x = src + i * kQK_K;
     BlockQ3_K b{};
-    float w[16], s[16];
-    for (int j = 0; j < 16; ++j) {
-      importance_weights(x + 16 * j, importance ? importance + i * kQK_K + 16 * j : nullptr, 16, w);
-      s[j] = fit_symmetric(x + 16 * j, w, 16, 4, 3);
-    }
+    float s[16];
+    fit_symmetric_subblocks(x, importance ? importance + i * kQK_K : nullptr, 4, 3, s);
     // Signed 6-bit sub-block scales (stored + 32): the largest |s| maps to 31
     // or -32 depending on its sign.
     float smax = 0, vmax = 0;
@@ -295,11 +301,8 @@ void quantize_q6_k(const float* src, uint8_t* dst, int64_t blocks, const float* 
   for (int64_t i = 0; i < blocks; ++i) {
     const float* x = src + i * kQK_K;
     BlockQ6_K b{};
-    float w[16], s[16];
-    for (int j = 0; j < 16; ++j) {
-      importance_weights(x + 16 * j, importance ? importance + i * kQK_K + 16 * j : nullptr, 16, w);
-      s[j] = fit_symmetric(x + 16 * j, w, 16, 32, 31);
-    }
+    float s[16];
+    fit_symmetric_subblocks(x, importance ? importance + i * kQK_K : nullptr, 32, 31, s);
     b.d = fp32_to_fp16(super_scale(s, 16, 127));
     const float dq = fp16_to_fp32(b.d);
     int q[kQK_K];
