@@ -11,11 +11,6 @@ namespace {
 
 constexpr std::string_view kSpaceMark = "\xe2\x96\x81";  // U+2581, SPM's visible space
 
-// C's isspace in the "C" locale, which is what llama.cpp strips with.
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -65,18 +60,7 @@ SpmTokenizer::SpmTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)) {
   if (vocab_.kinds.empty()) vocab_.kinds.assign(vocab_.tokens.size(), TokenKind::Normal);
   vocab_.validate();
   if (vocab_.index.empty()) vocab_.build_index();
-
-  for (TokenId id = 0; id < vocab_.size(); ++id) {
-    TokenKind k = vocab_.kind(id);
-    if ((k == TokenKind::Control || k == TokenKind::UserDefined || k == TokenKind::Unknown) &&
-        !vocab_.tokens[static_cast<size_t>(id)].empty()) {
-      special_tokens_.push_back(id);
-    }
-  }
-  // Longest first, so "<|end|>" cannot be cut out of "<|endoftext|>".
-  std::stable_sort(special_tokens_.begin(), special_tokens_.end(), [this](TokenId a, TokenId b) {
-    return vocab_.tokens[static_cast<size_t>(a)].size() > vocab_.tokens[static_cast<size_t>(b)].size();
-  });
+  specials_ = SpecialTokenSplitter(vocab_);
 
   byte_values_.assign(vocab_.tokens.size(), -1);
   for (TokenId id = 0; id < vocab_.size(); ++id) {
@@ -94,47 +78,6 @@ SpmTokenizer::SpmTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)) {
   }
 }
 
-std::vector<SpmTokenizer::Fragment> SpmTokenizer::split_special(std::string_view text, bool parse_special) const {
-  std::vector<Fragment> fragments;
-  if (text.empty()) return fragments;
-  fragments.push_back({-1, 0, text.size()});
-  std::vector<Fragment> next;
-  for (TokenId id : special_tokens_) {
-    // User-defined tokens are split out even as plain text, as Hugging Face
-    // tokenizers (and llama.cpp) do; control tokens need parse_special.
-    if (!parse_special && vocab_.kind(id) != TokenKind::UserDefined) continue;
-    const std::string& piece = vocab_.tokens[static_cast<size_t>(id)];
-    if (text.find(piece) == std::string_view::npos) continue;
-    const uint8_t strip = vocab_.strip_flags(id);
-    next.clear();
-    for (const Fragment& f : fragments) {
-      if (f.token >= 0) {
-        next.push_back(f);
-        continue;
-      }
-      size_t begin = f.begin;
-      const size_t end = f.begin + f.length;
-      for (;;) {
-        const size_t match = text.substr(0, end).find(piece, begin);
-        if (match == std::string_view::npos) break;
-        size_t left_end = match;
-        if (strip & kStripLeft) {
-          while (left_end > begin && is_space(text[left_end - 1])) --left_end;
-        }
-        if (left_end > begin) next.push_back({-1, begin, left_end - begin});
-        next.push_back({id, match, piece.size()});
-        begin = match + piece.size();
-        if (strip & kStripRight) {
-          while (begin < end && is_space(text[begin])) ++begin;
-        }
-      }
-      if (begin < end) next.push_back({-1, begin, end - begin});
-    }
-    fragments.swap(next);
-  }
-  return fragments;
-}
-
 std::vector<TokenId> SpmTokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
   std::vector<TokenId> out;
   out.reserve(text.size() / 3 + 2);
@@ -144,7 +87,7 @@ std::vector<TokenId> SpmTokenizer::encode(std::string_view text, bool add_specia
   // The space prefix goes on the first text fragment and on any that follows
   // a special token: SentencePiece would have seen each as a new "sentence".
   bool after_special = true;
-  for (const Fragment& f : split_special(text, parse_special)) {
+  for (const Fragment& f : specials_.split(vocab_, text, parse_special)) {
     if (f.token >= 0) {
       out.push_back(f.token);
       after_special = true;

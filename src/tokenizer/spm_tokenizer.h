@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizer/special_tokens.h"
 #include "tokenizer/tokenizer.h"
 
 namespace pagoda::tokenizer {
@@ -35,17 +36,12 @@ class SpmTokenizer final : public Tokenizer {
   std::string token_to_piece(TokenId id, bool render_special = false) const override;
 
  private:
-  struct Fragment {
-    TokenId token;  // -1 for raw text
-    size_t begin, length;
-  };
   struct Scratch;
 
-  std::vector<Fragment> split_special(std::string_view text, bool parse_special) const;
   void encode_text(std::string_view text, bool add_prefix, Scratch& scratch, std::vector<TokenId>& out) const;
   void append_bytes(std::string_view piece, std::vector<TokenId>& out) const;
 
-  std::vector<TokenId> special_tokens_;  // control/user-defined/unknown, longest first
+  SpecialTokenSplitter specials_;
   std::array<TokenId, 256> byte_tokens_;  // -1 where the vocab has no token for the byte
   std::vector<int16_t> byte_values_;      // per token: the byte of a <0xNN> token, else -1
 };

@@ -1,6 +1,7 @@
 #include "tokenizer/tokenizer.h"
 
 #include "core/error.h"
+#include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/spm_tokenizer.h"
 #include "tokenizer/utf8.h"
 
@@ -28,9 +29,9 @@ std::string Tokenizer::decode(std::span<const TokenId> ids, bool render_special)
 
 std::unique_ptr<Tokenizer> make_tokenizer(Vocab vocab) {
   if (vocab.model == "llama") return std::make_unique<SpmTokenizer>(std::move(vocab));
-  if (vocab.model == "gpt2") fail("tokenizer model 'gpt2' (byte-level BPE) is not supported yet");
+  if (vocab.model == "gpt2") return std::make_unique<BpeTokenizer>(std::move(vocab));
   if (vocab.model.empty()) fail("the vocabulary names no tokenizer model (tokenizer.ggml.model)");
-  fail("tokenizer model '", vocab.model, "' is not supported (supported: 'llama', SentencePiece)");
+  fail("tokenizer model '", vocab.model, "' is not supported (supported: 'llama' (SentencePiece), 'gpt2' (byte-level BPE))");
 }
 
 // Pieces are appended to `pending_`; what forms whole characters goes out,

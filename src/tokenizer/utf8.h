@@ -24,4 +24,12 @@ inline constexpr std::string_view kReplacementChar = "\xef\xbf\xbd";  // U+FFFD
 // incomplete but could still become a valid character.
 size_t append_valid_utf8(std::string_view bytes, bool at_end, std::string& out);
 
+// Appends the UTF-8 encoding of code point cp (< 0x110000).
+void append_utf8(uint32_t cp, std::string& out);
+
+// The code point of the character at text[i] and its length in bytes
+// (utf8_char_length, clamped to the text); malformed bytes decode to
+// whatever their bits say, which only the byte-level BPE decoder reads.
+size_t decode_utf8(std::string_view text, size_t i, uint32_t& cp);
+
 }  // namespace pagoda::tokenizer

@@ -106,16 +106,23 @@ TEST_P(PeerVectors, DecodeRoundTrips) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Spm, PeerVectors,
-                         ::testing::Values("ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf"),
-                         [](const auto& info) {
-                           std::string s = info.param;
-                           s = s.substr(11, s.size() - 16);  // "ggml-vocab-" ... ".gguf"
-                           for (char& c : s) {
-                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return s;
-                         });
+std::string vocab_test_name(const ::testing::TestParamInfo<const char*>& info) {
+  std::string s = info.param;
+  s = s.substr(11, s.size() - 16);  // "ggml-vocab-" ... ".gguf"
+  for (char& c : s) {
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(Spm, PeerVectors, ::testing::Values("ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf"),
+                         vocab_test_name);
+// Byte-level BPE: every vocabulary here that has test vectors (gpt-neox has none).
+INSTANTIATE_TEST_SUITE_P(Bpe, PeerVectors,
+                         ::testing::Values("ggml-vocab-gpt-2.gguf", "ggml-vocab-mpt.gguf",
+                                           "ggml-vocab-starcoder.gguf", "ggml-vocab-refact.gguf",
+                                           "ggml-vocab-falcon.gguf", "ggml-vocab-deepseek-coder.gguf"),
+                         vocab_test_name);
 
 // parse_special on the real vocabularies. Expected ids follow llama.cpp's
 // rules: special texts are split out, the text after each gets the space

@@ -33,7 +33,8 @@ TEST(MakeTokenizer, PicksSpmForLlama) {
 TEST(MakeTokenizer, NamesUnsupportedModels) {
   Vocab v = make_vocab({});
   v.model = "gpt2";
-  EXPECT_EQ(error_of(v), "tokenizer model 'gpt2' (byte-level BPE) is not supported yet");
+  v.pre = "no-such-pre";
+  EXPECT_NE(error_of(v).find("pre-tokenizer 'no-such-pre'"), std::string::npos) << error_of(v);
   v.model = "bert";
   EXPECT_NE(error_of(v).find("'bert'"), std::string::npos);
   v.model = "";
