@@ -15,6 +15,8 @@ int kld_command(const std::vector<std::string>& args);
 int quantize_command(const std::vector<std::string>& args);
 int imatrix_command(const std::vector<std::string>& args);
 int eval_gate_command(const std::vector<std::string>& args);
+int tokenize_command(const std::vector<std::string>& args);
+int detokenize_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
 int bench_serve_command(const std::vector<std::string>& args);  // `pagoda bench serve`

@@ -13,9 +13,21 @@
 namespace pagoda::cli {
 
 int convert_command(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--outtype", "--output", "--name", "--threads"}, {}, {{"-o", "--output"}, {"-t", "--threads"}});
-  if (args.positional().size() != 1) fail("usage: pagoda convert HF_DIR -o OUT.gguf [--outtype f16|f32|bf16|q8_0] [--name NAME]");
+  const Args args(argv, {"--outtype", "--output", "--name", "--threads"}, {"--vocab-only"},
+                  {{"-o", "--output"}, {"-t", "--threads"}});
+  if (args.positional().size() != 1) {
+    fail("usage: pagoda convert HF_DIR -o OUT.gguf [--outtype f16|f32|bf16|q8_0] [--name NAME] [--vocab-only]");
+  }
   const std::string out_path = args.required("--output");
+  if (args.has("--vocab-only")) {
+    gguf::Writer w;
+    const convert::TokenizerSummary t =
+        convert::convert_vocab_only(convert::HfCheckpoint::open_tokenizer_only(args.positional()[0]), args.str("--name", ""), w);
+    w.write(out_path);
+    std::printf("wrote %s: tokenizer %s, %lld tokens (from %s)\n", out_path.c_str(), t.model.c_str(),
+                static_cast<long long>(t.n_tokens), t.source.c_str());
+    return 0;
+  }
   const std::string type_name = args.str("--outtype", "f16");
   const auto type = quant::type_from_name(type_name);
   if (!type || (*type != quant::TensorType::F32 && *type != quant::TensorType::F16 && *type != quant::TensorType::BF16 &&

@@ -17,12 +17,14 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run      generate text:   pagoda run -m MODEL.gguf -p PROMPT -n N [--temp T --top-k K --top-p P\n"
     "                            --min-p P --repeat-penalty R --seed S --threads T --ctx-size C --json -v]\n"
+    "  tokenize    pagoda tokenize -m MODEL -p TEXT [--ids] [--no-bos] [--parse-special]\n"
+    "  detokenize  pagoda detokenize -m MODEL --ids '[1, 15043]' [--render-special]\n"
     "  inspect  print a GGUF file's metadata and tensor table:  pagoda inspect MODEL.gguf\n"
     "  mkmodel  write a random-weights model:  pagoda mkmodel --arch llama --n-embd E --n-layer L\n"
     "           --n-head H --n-head-kv K --n-ff F (--vocab-from VOCAB.gguf | --vocab-size V)\n"
     "           --type f32|f16|bf16|q8_0|q4_0|... --seed S -o OUT.gguf\n"
     "  convert  Hugging Face checkpoint directory -> GGUF (Llama, Mistral, Qwen2; safetensors F32/F16/BF16):\n"
-    "           pagoda convert HF_DIR -o OUT.gguf [--outtype f16|f32|bf16|q8_0] [--name NAME]\n"
+    "           pagoda convert HF_DIR -o OUT.gguf [--outtype f16|f32|bf16|q8_0] [--name NAME] [--vocab-only]\n"
     "  quantize quantize a model:  pagoda quantize IN.gguf OUT.gguf TYPE [--imatrix FILE --threads T]\n"
     "           TYPE: q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k_s q3_k_m q4_k_s q4_k_m q5_k_s q5_k_m q6_k f16 bf16 f32\n"
     "  imatrix  importance matrix for quantize:  pagoda imatrix -m MODEL -f TEXT -o FILE [-c CTX --chunks N]\n"
@@ -69,6 +71,8 @@ int main(int argc, char** argv) {
     if (command == "quantize") return pagoda::cli::quantize_command(args);
     if (command == "imatrix") return pagoda::cli::imatrix_command(args);
     if (command == "eval-gate") return pagoda::cli::eval_gate_command(args);
+    if (command == "tokenize") return pagoda::cli::tokenize_command(args);
+    if (command == "detokenize") return pagoda::cli::detokenize_command(args);
     if (command == "bench") return pagoda::cli::bench_command(args);
     if (command == "serve") return pagoda::cli::serve_command(args);
     if (command == "version" || command == "--version") {

@@ -76,6 +76,14 @@ HfCheckpoint HfCheckpoint::open(const fs::path& dir) {
   return ck;
 }
 
+HfCheckpoint HfCheckpoint::open_tokenizer_only(const fs::path& dir) {
+  if (!fs::is_directory(dir)) fail(dir.string(), ": not a directory (expected a Hugging Face tokenizer directory)");
+  HfCheckpoint ck;
+  ck.dir_ = dir;
+  ck.config_ = fs::exists(dir / "config.json") ? read_json_file(dir / "config.json") : nlohmann::json::object();
+  return ck;
+}
+
 std::optional<nlohmann::json> HfCheckpoint::json_file(std::string_view name) const {
   const fs::path p = dir_ / name;
   if (!fs::exists(p)) return std::nullopt;

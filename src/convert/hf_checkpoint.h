@@ -21,6 +21,9 @@ class HfCheckpoint {
   // (a PyTorch .bin checkpoint is named as such), a shard the index names
   // but that lacks the tensor, or a tensor present in two shards.
   static HfCheckpoint open(const std::filesystem::path& dir);
+  // Only the tokenizer files (config.json optional, no weights): for
+  // `pagoda convert --vocab-only`.
+  static HfCheckpoint open_tokenizer_only(const std::filesystem::path& dir);
 
   const std::filesystem::path& dir() const { return dir_; }
   const nlohmann::json& config() const { return config_; }

@@ -148,7 +148,7 @@ ConvertSummary convert_hf(const HfCheckpoint& ck, const ConvertOptions& options,
   w.set("general.file_type", gguf::Value::u32(file_type_of(mt)));
   if (quant::type_info(mt).block_size > 1) w.set("general.quantization_version", gguf::Value::u32(2));
   set_model_shape(w, shape);
-  summary.tokenizer = write_tokenizer(w, ck, config.value("model_type", ""), shape.n_vocab);
+  summary.tokenizer = write_tokenizer(w, ck, shape.n_vocab);
   if (summary.tokenizer.n_tokens != shape.n_vocab) {
     fail("the tokenizer has ", summary.tokenizer.n_tokens, " tokens but the embedding has ", shape.n_vocab, " rows");
   }
@@ -181,6 +181,14 @@ ConvertSummary convert_hf(const HfCheckpoint& ck, const ConvertOptions& options,
     summary.n_parameters += t->n_elements();
   }
   return summary;
+}
+
+TokenizerSummary convert_vocab_only(const HfCheckpoint& ck, const std::string& name, gguf::Writer& w) {
+  std::string arch = "llama";
+  if (ck.config().contains("architectures") || ck.config().contains("model_type")) arch = family_of(ck.config()).arch;
+  w.set("general.architecture", gguf::Value::string(arch));
+  w.set("general.name", gguf::Value::string(name.empty() ? ck.dir().filename().string() : name));
+  return write_tokenizer(w, ck, 0);
 }
 
 }  // namespace pagoda::convert

@@ -37,4 +37,8 @@ struct ConvertSummary {
 
 ConvertSummary convert_hf(const HfCheckpoint& ck, const ConvertOptions& options, gguf::Writer& w, ThreadPool& pool);
 
+// Only the tokenizer: general.architecture (from config.json, "llama" when
+// absent), general.name and the tokenizer keys, as llama.cpp's vocab files.
+TokenizerSummary convert_vocab_only(const HfCheckpoint& ck, const std::string& name, gguf::Writer& w);
+
 }  // namespace pagoda::convert

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "tokenizer/pre_tokenizers.h"
 
 namespace pagoda::convert {
 namespace {
@@ -116,8 +117,36 @@ bool prepends_space(const json& normalizer) {
   return false;
 }
 
-TokenizerSummary from_tokenizer_json(gguf::Writer& w, const HfCheckpoint& ck, const json& tj,
-                                     const std::string& model_type, int64_t min_tokens) {
+// The regexes of tokenizer.json's pre-tokenizer: its Split steps in order
+// (a ByteLevel step with use_regex adds GPT-2's own).
+void collect_split_regexes(const json& pre, std::vector<std::string>& out) {
+  if (!pre.is_object()) return;
+  const std::string type = pre.value("type", "");
+  if (type == "Sequence") {
+    for (const auto& p : pre.value("pretokenizers", json::array())) collect_split_regexes(p, out);
+  } else if (type == "Split" && pre.contains("pattern")) {
+    const json& pattern = pre["pattern"];
+    if (pattern.contains("Regex")) out.push_back(pattern["Regex"].get<std::string>());
+    else if (pattern.contains("String")) out.push_back(pattern["String"].get<std::string>());
+  } else if (type == "ByteLevel" && pre.value("use_regex", true)) {
+    out.push_back(tokenizer::pre_tokenizers().front().regexes.front());  // GPT-2's pattern
+  } else if (type == "Digits") {
+    out.push_back(pre.value("individual_digits", false) ? R"(\p{N})" : R"(\p{N}+)");
+  }
+}
+
+// tokenizer.ggml.pre for the pre-tokenizer, recognised by its regexes.
+std::string pre_tokenizer_of(const json& pre) {
+  std::vector<std::string> regexes;
+  collect_split_regexes(pre, regexes);
+  if (regexes.empty()) return "default";
+  if (const auto name = tokenizer::pre_tokenizer_named_by(regexes)) return *name;
+  std::string list;
+  for (const auto& r : regexes) list += "\n  " + r;
+  fail("tokenizer.json: the pre-tokenizer's regexes are not one Pagoda knows:", list);
+}
+
+TokenizerSummary from_tokenizer_json(gguf::Writer& w, const HfCheckpoint& ck, const json& tj, int64_t min_tokens) {
   const json& model = tj.at("model");
   if (model.value("type", "") != "BPE") {
     fail("tokenizer.json: model type '", model.value("type", "?"), "' is not supported (supported: BPE)");
@@ -175,7 +204,7 @@ TokenizerSummary from_tokenizer_json(gguf::Writer& w, const HfCheckpoint& ck, co
   } else {
     gguf_model = "gpt2";
     v.merges = std::move(merges);
-    w.set("tokenizer.ggml.pre", gguf::Value::string(model_type == "qwen2" ? "qwen2" : model_type == "llama" ? "llama-bpe" : "default"));
+    w.set("tokenizer.ggml.pre", gguf::Value::string(pre_tokenizer_of(tj.value("pre_tokenizer", json()))));
   }
   pad_to(v, min_tokens);
   write_vocabulary(w, gguf_model, v);
@@ -209,12 +238,11 @@ TokenizerSummary from_tokenizer_json(gguf::Writer& w, const HfCheckpoint& ck, co
 
 }  // namespace
 
-TokenizerSummary write_tokenizer(gguf::Writer& w, const HfCheckpoint& ck, const std::string& model_type,
-                                 int64_t min_tokens) {
+TokenizerSummary write_tokenizer(gguf::Writer& w, const HfCheckpoint& ck, int64_t min_tokens) {
   if (const auto t = ck.json_file("pagoda_tokenizer.json")) return from_pagoda_json(w, *t, min_tokens);
   if (const auto t = ck.json_file("tokenizer.json")) {
     try {
-      return from_tokenizer_json(w, ck, *t, model_type, min_tokens);
+      return from_tokenizer_json(w, ck, *t, min_tokens);
     } catch (const json::exception& e) {
       fail("tokenizer.json: ", e.what());
     }

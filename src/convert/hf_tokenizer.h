@@ -23,9 +23,9 @@ struct TokenizerSummary {
 };
 
 // Writes the keys; pads the vocabulary with unused tokens up to min_tokens
-// (checkpoints often have more embedding rows than tokens). model_type is
-// config.json's, used to name a byte-level pre-tokenizer.
-TokenizerSummary write_tokenizer(gguf::Writer& w, const HfCheckpoint& ck, const std::string& model_type,
-                                 int64_t min_tokens);
+// (checkpoints often have more embedding rows than tokens). A byte-level
+// BPE's tokenizer.ggml.pre is recognised from the pre-tokenizer's regexes
+// (pagoda::Error naming them when they are not a known one).
+TokenizerSummary write_tokenizer(gguf::Writer& w, const HfCheckpoint& ck, int64_t min_tokens);
 
 }  // namespace pagoda::convert

@@ -7,54 +7,11 @@
 #include <climits>
 
 #include "core/error.h"
+#include "tokenizer/pre_tokenizers.h"
 #include "tokenizer/utf8.h"
 
 namespace pagoda::tokenizer {
 namespace {
-
-// GPT-2's word pattern: contractions, letters, digits, other symbols (each
-// with an optional leading space), then whitespace runs.
-constexpr const char* kGpt2 =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
-// Llama 3's: case-insensitive contractions, letters with one leading
-// non-letter, numbers of at most three digits, newlines kept apart.
-constexpr const char* kLlama3 =
-    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
-// Qwen 2's: as Llama 3's with single digits.
-constexpr const char* kQwen2 =
-    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
-
-struct PreTokenizer {
-  const char* name;
-  std::vector<const char*> regexes;
-  bool ignore_merges;
-};
-
-const std::vector<PreTokenizer>& pre_tokenizers() {
-  static const std::vector<PreTokenizer> table = {
-      {"default", {kGpt2}, false},
-      {"gpt-2", {kGpt2}, false},
-      {"gpt2", {kGpt2}, false},
-      {"mpt", {kGpt2}, false},
-      {"olmo", {kGpt2}, false},
-      {"jais", {kGpt2}, false},
-      // Digits one by one, then GPT-2's pattern.
-      {"starcoder", {R"(\p{N})", kGpt2}, false},
-      {"refact", {R"(\p{N})", kGpt2}, false},
-      {"command-r", {R"(\p{N})", kGpt2}, false},
-      {"smollm", {R"(\p{N})", kGpt2}, false},
-      {"codeshell", {R"(\p{N})", kGpt2}, false},
-      // Punctuation runs, GPT-2's pattern, then digit triples.
-      {"falcon", {R"([\p{P}\$\+<=>\^~\|`]+)", kGpt2, "[0-9][0-9][0-9]"}, false},
-      {"llama3", {kLlama3}, true},
-      {"llama-bpe", {kLlama3}, true},
-      {"dbrx", {kLlama3}, false},
-      {"smaug-bpe", {kLlama3}, false},
-      {"qwen2", {kQwen2}, false},
-      {"deepseek-coder", {"[\r\n]", R"(\s?\p{L}+)", R"(\s?\p{P}+)", "[\\x{4E00}-\\x{9FA5}\\x{0800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+", R"(\p{N})"}, false},
-  };
-  return table;
-}
 
 // GPT-2's byte -> code point table: printable Latin-1 bytes map to
 // themselves, the other 68 to U+0100.. in byte order.

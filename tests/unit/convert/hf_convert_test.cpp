@@ -12,6 +12,8 @@
 #include "model/single_sequence.h"
 #include "safetensors_builder.h"
 #include "shared_data.h"
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/vocab.h"
 
 namespace pagoda::convert {
 namespace {
@@ -77,6 +79,36 @@ json spm_style_tokenizer() {
                         {{"id", 2}, {"content", "</s>"}, {"special", true}}}},
       {"normalizer", {{"type", "Sequence"}, {"normalizers", {{{"type", "Prepend"}, {"prepend", "\xE2\x96\x81"}}}}}},
   };
+}
+
+// Qwen 2's pre-tokenizer regex as tokenizer.json spells it.
+const char* const kQwen2Regex =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+// A byte-level BPE tokenizer.json: the 256 byte stand-ins of GPT-2's table
+// (ids 0..255 in byte order), "ab" from the merge "a b" (256), and two added
+// tokens (257 special, 258 not); the pre-tokenizer splits with `regex`.
+json byte_level_tokenizer(const std::string& regex) {
+  json v = json::object();
+  int extra = 0;
+  for (int b = 0; b < 256; ++b) {
+    const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+    const int cp = printable ? b : 256 + extra++;
+    std::string utf8;
+    if (cp < 0x80) {
+      utf8 = std::string(1, static_cast<char>(cp));
+    } else {
+      utf8 = {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+    }
+    v[utf8] = b;
+  }
+  v["ab"] = 256;
+  return {{"model", {{"type", "BPE"}, {"vocab", v}, {"merges", {"a b"}}}},
+          {"pre_tokenizer", {{"type", "Sequence"},
+                             {"pretokenizers", {{{"type", "Split"}, {"pattern", {{"Regex", regex}}}, {"behavior", "Isolated"}},
+                                                {{"type", "ByteLevel"}, {"use_regex", false}}}}}},
+          {"added_tokens", {{{"id", 257}, {"content", "<|endoftext|>"}, {"special", true}},
+                            {{"id", 258}, {"content", "<tool>"}, {"special", false}}}}};
 }
 
 struct LlamaFixture {
@@ -258,12 +290,7 @@ TEST(HfConvert, Qwen2KeepsRotateHalfAndWritesBiasesAndByteLevelTokenizer) {
                                     {"num_key_value_heads", kKvHeads}, {"intermediate_size", kFf},
                                     {"vocab_size", vocab}, {"rope_theta", 1000000.0}, {"rms_norm_eps", 1e-6},
                                     {"tie_word_embeddings", false}, {"eos_token_id", 257}});
-  json v = json::object();
-  for (int i = 0; i < 256; ++i) v["t" + std::to_string(i)] = i;
-  v["t1t2"] = 256;
-  write_json(dir / "tokenizer.json", {{"model", {{"type", "BPE"}, {"vocab", v}, {"merges", {"t1 t2"}}}},
-                                      {"added_tokens", {{{"id", 257}, {"content", "<|endoftext|>"}, {"special", true}},
-                                                        {{"id", 258}, {"content", "<tool>"}, {"special", false}}}}});
+  write_json(dir / "tokenizer.json", byte_level_tokenizer(kQwen2Regex));
   const gguf::File f = gguf::File::parse(convert_dir(dir));
   EXPECT_EQ(f.get_string("general.architecture"), "qwen2");
   EXPECT_NEAR(*f.get_float("qwen2.rope.freq_base"), 1e6, 1.0);
@@ -274,13 +301,40 @@ TEST(HfConvert, Qwen2KeepsRotateHalfAndWritesBiasesAndByteLevelTokenizer) {
   EXPECT_EQ(f.get_string("tokenizer.ggml.model"), "gpt2");
   EXPECT_EQ(f.get_string("tokenizer.ggml.pre"), "qwen2");
   ASSERT_NE(f.get_array("tokenizer.ggml.merges"), nullptr);
-  EXPECT_EQ(f.get_array("tokenizer.ggml.merges")->items[0].as_string(), "t1 t2");
+  EXPECT_EQ(f.get_array("tokenizer.ggml.merges")->items[0].as_string(), "a b");
   const gguf::Array* types = f.get_array("tokenizer.ggml.token_type");
   EXPECT_EQ(types->items[257].as_int(), 3);
   EXPECT_EQ(types->items[258].as_int(), 4);
   EXPECT_EQ(types->items[259].as_int(), 5);  // padding up to the embedding rows
   EXPECT_EQ(f.get_int("tokenizer.ggml.eos_token_id"), 257);
   EXPECT_EQ(f.get_bool("tokenizer.ggml.add_bos_token"), false);
+}
+
+TEST(HfConvert, VocabOnlyFileTokenizesWithTheByteLevelBpe) {
+  const fs::path dir = fresh_dir();
+  write_json(dir / "tokenizer.json", byte_level_tokenizer(kQwen2Regex));
+  write_json(dir / "tokenizer_config.json", {{"eos_token", "<|endoftext|>"}});
+  gguf::Writer w;
+  const TokenizerSummary t = convert_vocab_only(HfCheckpoint::open_tokenizer_only(dir), "tok", w);
+  EXPECT_EQ(t.model, "gpt2");
+  EXPECT_EQ(t.n_tokens, 259);
+  const gguf::File f = gguf::File::parse(w.to_bytes());
+  EXPECT_EQ(f.get_string("tokenizer.ggml.pre"), "qwen2");
+  const auto tok = tokenizer::make_tokenizer(tokenizer::load_vocab(f));
+  // "ab" merges; " a" is one word (optional leading non-letter) of two
+  // bytes, the space's stand-in (id 32) and "a" (97); digits go one by one.
+  EXPECT_EQ(tok->encode("ab a 12", false, false), (std::vector<tokenizer::TokenId>{256, 32, 97, 32, 49, 50}));
+  EXPECT_EQ(tok->encode("x<|endoftext|>", false, true), (std::vector<tokenizer::TokenId>{120, 257}));
+  EXPECT_EQ(tok->decode(tok->encode("ab a 12 \xC3\xA9", false, false)), "ab a 12 \xC3\xA9");
+
+  write_json(dir / "tokenizer.json", byte_level_tokenizer("[a-z]+|\\s"));
+  gguf::Writer w2;
+  try {
+    convert_vocab_only(HfCheckpoint::open_tokenizer_only(dir), "tok", w2);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not one Pagoda knows"), std::string::npos) << e.what();
+  }
 }
 
 TEST(HfConvert, ClearErrors) {
