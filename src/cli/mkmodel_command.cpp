@@ -118,7 +118,7 @@ int mkmodel_command(const std::vector<std::string>& argv) {
                    "--vocab-size", "--type", "--seed", "--threads", "--output", "--name", "--rope-freq-base"},
                   {}, {{"-o", "--output"}, {"-t", "--threads"}});
   const std::string arch = args.str("--arch", "llama");
-  if (arch != "llama") fail("mkmodel: architecture '", arch, "' is not supported yet (supported: llama)");
+  if (arch != "llama" && arch != "qwen2") fail("mkmodel: architecture '", arch, "' is not supported yet (supported: llama, qwen2)");
   Shape s{args.integer("--n-embd", 256), args.integer("--n-layer", 4), args.integer("--n-head", 8), 0,
           args.integer("--n-ff", 0), args.integer("--n-ctx", 2048)};
   s.n_head_kv = args.integer("--n-head-kv", s.n_head);
@@ -172,14 +172,22 @@ int mkmodel_command(const std::vector<std::string>& argv) {
     add_matrix(p + "attn_k.weight", s.n_embd, kv_dim);
     add_matrix(p + "attn_v.weight", s.n_embd, kv_dim);
     add_matrix(p + "attn_output.weight", s.n_embd, s.n_embd);
+    if (arch == "qwen2") {  // Q/K/V biases, F32 like every 1-D tensor
+      const auto bias = [&](const std::string& name, int64_t n) {
+        w.add_tensor(name, quant::TensorType::F32, {n}, random_matrix(quant::TensorType::F32, 1, n, seed, index++, pool));
+      };
+      bias(p + "attn_q.bias", s.n_embd);
+      bias(p + "attn_k.bias", kv_dim);
+      bias(p + "attn_v.bias", kv_dim);
+    }
     w.add_tensor(p + "ffn_norm.weight", quant::TensorType::F32, {s.n_embd}, ones(s.n_embd));
     add_matrix(p + "ffn_gate.weight", s.n_embd, s.n_ff);
     add_matrix(p + "ffn_up.weight", s.n_embd, s.n_ff);
     add_matrix(p + "ffn_down.weight", s.n_ff, s.n_embd);
   }
   w.write(out_path);
-  std::printf("wrote %s: llama, %lld layers, n_embd %lld, n_ff %lld, heads %lld/%lld, vocab %lld, type %s\n",
-              out_path.c_str(), static_cast<long long>(s.n_layer), static_cast<long long>(s.n_embd),
+  std::printf("wrote %s: %s, %lld layers, n_embd %lld, n_ff %lld, heads %lld/%lld, vocab %lld, type %s\n",
+              out_path.c_str(), arch.c_str(), static_cast<long long>(s.n_layer), static_cast<long long>(s.n_embd),
               static_cast<long long>(s.n_ff), static_cast<long long>(s.n_head), static_cast<long long>(s.n_head_kv),
               static_cast<long long>(n_vocab), type_name.c_str());
   return 0;

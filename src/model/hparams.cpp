@@ -25,7 +25,9 @@ HParams read_hparams(const gguf::File& f) {
   HParams hp;
   hp.arch = f.get_string("general.architecture").value_or("");
   if (hp.arch.empty()) fail("model metadata is missing 'general.architecture'");
-  if (hp.arch != "llama") fail("architecture '", hp.arch, "' is not supported yet (supported: llama)");
+  if (hp.arch != "llama" && hp.arch != "qwen2") {
+    fail("architecture '", hp.arch, "' is not supported yet (supported: llama, qwen2)");
+  }
   hp.name = f.get_string("general.name").value_or("");
   const std::string p = hp.arch + ".";
 
@@ -61,7 +63,9 @@ HParams read_hparams(const gguf::File& f) {
   } else if (scaling != "none") {
     fail("rope scaling type '", scaling, "' is not supported yet");
   }
-  hp.rope.ordering = kernels::RopeOrdering::Normal;  // llama: GGUF stores Q/K permuted for adjacent pairs
+  // llama: GGUF stores Q/K permuted for adjacent pairs; qwen2 keeps the
+  // rotate-half (NeoX) layout of its checkpoints.
+  hp.rope.ordering = hp.arch == "qwen2" ? kernels::RopeOrdering::NeoX : kernels::RopeOrdering::Normal;
 
   if (const gguf::Array* tokens = f.get_array("tokenizer.ggml.tokens")) {
     hp.n_vocab = static_cast<int64_t>(tokens->items.size());

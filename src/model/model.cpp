@@ -132,6 +132,13 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
   for (const char* t : {"attn_q.weight", "attn_k.weight", "attn_v.weight"}) observe(l, t, ws_.xb.data(), n, hp.n_embd);
   kernels::matmul_shared_input({{&w.wq, ws_.q.data()}, {&w.wk, ws_.k.data()}, {&w.wv, ws_.v.data()}}, ws_.xb.data(),
                                n, pool);
+  if (!w.bq.empty()) {
+    for (int64_t i = 0; i < n; ++i) {
+      kernels::add(ws_.q.data() + i * hp.q_dim(), w.bq.data(), hp.q_dim());
+      kernels::add(ws_.k.data() + i * kv_dim, w.bk.data(), kv_dim);
+      kernels::add(ws_.v.data() + i * kv_dim, w.bv.data(), kv_dim);
+    }
+  }
 
   // RoPE, then every token's key/value into its slot, before any token of
   // the batch attends (a prefill chunk reads its own earlier tokens).

@@ -75,6 +75,12 @@ Weights bind_weights(const gguf::File& f, HParams& hp) {
     lw.wk = matrix(f, p + "attn_k.weight", hp.n_embd, hp.kv_dim());
     lw.wv = matrix(f, p + "attn_v.weight", hp.n_embd, hp.kv_dim());
     lw.wo = matrix(f, p + "attn_output.weight", hp.q_dim(), hp.n_embd);
+    // Q/K/V biases (Qwen2): optional, all three or none.
+    if (f.tensor(p + "attn_q.bias")) {
+      lw.bq = vector(f, p + "attn_q.bias", hp.q_dim());
+      lw.bk = vector(f, p + "attn_k.bias", hp.kv_dim());
+      lw.bv = vector(f, p + "attn_v.bias", hp.kv_dim());
+    }
     lw.ffn_norm = vector(f, p + "ffn_norm.weight", hp.n_embd);
     lw.w_gate = matrix(f, p + "ffn_gate.weight", hp.n_embd, hp.n_ff);
     lw.w_up = matrix(f, p + "ffn_up.weight", hp.n_embd, hp.n_ff);
