@@ -25,6 +25,7 @@ constexpr const char* kUsage =
     "           --type f32|f16|bf16|q8_0|q4_0|... --seed S -o OUT.gguf\n"
     "  convert  Hugging Face checkpoint directory -> GGUF (Llama, Mistral, Qwen2; safetensors F32/F16/BF16):\n"
     "           pagoda convert HF_DIR -o OUT.gguf [--outtype f16|f32|bf16|q8_0] [--name NAME] [--vocab-only]\n"
+    "           llama2.c: pagoda convert --llama2c MODEL.bin --tokenizer TOKENIZER.bin -o OUT.gguf [--outtype]\n"
     "  quantize quantize a model:  pagoda quantize IN.gguf OUT.gguf TYPE [--imatrix FILE --threads T]\n"
     "           TYPE: q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k_s q3_k_m q4_k_s q4_k_m q5_k_s q5_k_m q6_k f16 bf16 f32\n"
     "  imatrix  importance matrix for quantize:  pagoda imatrix -m MODEL -f TEXT -o FILE [-c CTX --chunks N]\n"
