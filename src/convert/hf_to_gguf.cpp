@@ -1,5 +1,6 @@
 #include "convert/hf_to_gguf.h"
 
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <regex>
@@ -58,10 +59,48 @@ ModelShape shape_of(const json& config, const std::string& arch) {
   s.rms_eps = config.value("rms_norm_eps", 1e-6);
   s.rope_base = config.value("rope_theta", 10000.0);
   if (s.n_head % s.n_head_kv != 0) fail("config.json: num_attention_heads is not a multiple of num_key_value_heads");
-  if (config.contains("rope_scaling") && !config["rope_scaling"].is_null()) {
-    fail("config.json: rope_scaling is not supported yet");
-  }
   return s;
+}
+
+// config.json's rope_scaling: "linear" becomes the rope.scaling keys,
+// "llama3" (Llama 3.1/3.2) a rope_freqs.weight tensor of per-pair
+// frequency divisors; others are refused.
+void write_rope_scaling(const json& config, const ModelShape& s, gguf::Writer& w) {
+  const auto it = config.find("rope_scaling");
+  if (it == config.end() || it->is_null()) return;
+  const json& rs = *it;
+  const std::string type = rs.value("rope_type", rs.value("type", ""));
+  const double factor = rs.value("factor", 1.0);
+  if (!(factor > 0)) fail("config.json: rope_scaling.factor must be positive");
+  if (type == "linear") {
+    w.set(s.arch + ".rope.scaling.type", gguf::Value::string("linear"));
+    w.set(s.arch + ".rope.scaling.factor", gguf::Value::f32(static_cast<float>(factor)));
+    return;
+  }
+  if (type != "llama3") fail("config.json: rope_scaling type '", type, "' is not supported (supported: linear, llama3)");
+  const double low = rs.value("low_freq_factor", 1.0), high = rs.value("high_freq_factor", 4.0);
+  const double old_ctx = rs.value("original_max_position_embeddings", 8192.0);
+  if (!(high > low)) fail("config.json: rope_scaling needs high_freq_factor > low_freq_factor");
+  // Wavelengths shorter than old_ctx / high keep their frequency, longer
+  // than old_ctx / low are slowed by `factor`, and between the two the
+  // divisor moves smoothly from 1 to factor.
+  const double low_wavelen = old_ctx / low, high_wavelen = old_ctx / high;
+  std::vector<float> divisors;
+  for (int64_t i = 0; i < s.head_dim / 2; ++i) {
+    const double freq = std::pow(s.rope_base, -2.0 * static_cast<double>(i) / static_cast<double>(s.head_dim));
+    const double wavelen = 2.0 * M_PI / freq;
+    double d = 1.0;
+    if (wavelen > low_wavelen) {
+      d = factor;
+    } else if (wavelen >= high_wavelen) {
+      const double smooth = (old_ctx / wavelen - low) / (high - low);
+      d = 1.0 / ((1.0 - smooth) / factor + smooth);
+    }
+    divisors.push_back(static_cast<float>(d));
+  }
+  std::vector<uint8_t> bytes(divisors.size() * 4);
+  std::memcpy(bytes.data(), divisors.data(), bytes.size());
+  w.add_tensor("rope_freqs.weight", quant::TensorType::F32, {static_cast<int64_t>(divisors.size())}, std::move(bytes));
 }
 
 // Hugging Face name -> GGUF name; empty for tensors that carry no weights
@@ -148,6 +187,7 @@ ConvertSummary convert_hf(const HfCheckpoint& ck, const ConvertOptions& options,
   w.set("general.file_type", gguf::Value::u32(file_type_of(mt)));
   if (quant::type_info(mt).block_size > 1) w.set("general.quantization_version", gguf::Value::u32(2));
   set_model_shape(w, shape);
+  write_rope_scaling(config, shape, w);
   summary.tokenizer = write_tokenizer(w, ck, shape.n_vocab);
   if (summary.tokenizer.n_tokens != shape.n_vocab) {
     fail("the tokenizer has ", summary.tokenizer.n_tokens, " tokens but the embedding has ", shape.n_vocab, " rows");

@@ -19,6 +19,10 @@ struct RopeParams {
   float freq_base = 10000.0f;
   float freq_scale = 1.0f;  // linear scaling: position * freq_scale
   RopeOrdering ordering = RopeOrdering::Normal;
+  // n_rot/2 divisors of the pair frequencies (GGUF rope_freqs.weight, Llama
+  // 3.1-style scaling): pair i turns by position * freq_i / freq_factors[i].
+  // Null: all 1.
+  const float* freq_factors = nullptr;
 };
 
 // Rotates n_heads heads of one token in place: x [n_heads x head_dim].

@@ -21,6 +21,7 @@ void resize(std::vector<float>& v, int64_t n) {
 
 Model::Model(gguf::File file, HParams hp, Weights w)
     : file_(std::move(file)), hparams_(std::move(hp)), weights_(std::move(w)) {
+  if (!weights_.rope_freqs.empty()) hparams_.rope.freq_factors = weights_.rope_freqs.data();
   // NOTE: packed copies pay only where a SIMD path has packed kernels; the
   // reference path reads the file's layout. PAGODA_NO_REPACK=1 turns it off
   // (to measure what it buys).

@@ -67,6 +67,7 @@ Weights bind_weights(const gguf::File& f, HParams& hp) {
     w.output = w.token_embd;
     w.tied_output = true;
   }
+  if (f.tensor("rope_freqs.weight")) w.rope_freqs = vector(f, "rope_freqs.weight", hp.rope.n_rot / 2);
   for (int l = 0; l < hp.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     LayerWeights lw;

@@ -32,6 +32,7 @@ struct Weights {
   std::vector<float> output_norm;  // [n_embd]
   kernels::MatrixView output;      // [n_vocab x n_embd]; token_embd when tied
   bool tied_output = false;
+  std::vector<float> rope_freqs;   // [n_rot/2] frequency divisors (Llama 3.1 scaling); empty when absent
   std::vector<LayerWeights> layers;
 };
 

@@ -15,7 +15,8 @@ void rope(float* x, int n_heads, int64_t position, const RopeParams& p) {
   const float pos = static_cast<float>(position) * p.freq_scale;
   const int half = p.n_rot / 2;
   for (int i = 0; i < half; ++i) {
-    const float theta = pos * std::pow(p.freq_base, -2.0f * static_cast<float>(i) / static_cast<float>(p.n_rot));
+    float theta = pos * std::pow(p.freq_base, -2.0f * static_cast<float>(i) / static_cast<float>(p.n_rot));
+    if (p.freq_factors) theta /= p.freq_factors[i];
     const float c = std::cos(theta);
     const float s = std::sin(theta);
     for (int h = 0; h < n_heads; ++h) {

@@ -337,6 +337,33 @@ TEST(HfConvert, VocabOnlyFileTokenizesWithTheByteLevelBpe) {
   }
 }
 
+TEST(HfConvert, Llama3RopeScalingBecomesRopeFreqs) {
+  const LlamaFixture fx = write_llama(fresh_dir() / "llama");
+  json config = read_json_file(fx.dir / "config.json");
+  // Head size 8: pair frequencies 500000^(-i/4); with an original context of
+  // 64 the wavelengths straddle both thresholds (64/4 = 16 and 64/1 = 64).
+  config["rope_theta"] = 500000.0;
+  config["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
+                            {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 64}};
+  write_json(fx.dir / "config.json", config);
+  const gguf::File f = gguf::File::parse(convert_dir(fx.dir));
+  const std::vector<float> d = tensor_f32(f, "rope_freqs.weight");
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_EQ(d[0], 1.0f);  // wavelength 2*pi: untouched
+  EXPECT_EQ(d[3], 8.0f);  // the lowest frequency: slowed by the factor
+  for (size_t i = 1; i < d.size(); ++i) EXPECT_GE(d[i], d[i - 1]);
+  const fs::path out = fx.dir / "scaled.gguf";
+  const auto bytes = convert_dir(fx.dir);
+  std::ofstream(out, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  auto model = model::Model::load(out.string());
+  ASSERT_NE(model->hparams().rope.freq_factors, nullptr);
+  EXPECT_EQ(model->hparams().rope.freq_factors[3], 8.0f);
+
+  config["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
+  write_json(fx.dir / "config.json", config);
+  EXPECT_NE(convert_error(fx.dir).find("rope_scaling type 'yarn'"), std::string::npos);
+}
+
 TEST(HfConvert, ClearErrors) {
   const fs::path tmp = fresh_dir();
   EXPECT_NE(convert_error(tmp / "nowhere").find("not a directory"), std::string::npos);

@@ -65,6 +65,28 @@ TEST(Ops, RopePartialRotationLeavesTailAlone) {
   EXPECT_EQ(x[5], 8);
 }
 
+TEST(Ops, RopeFrequencyFactorsDivideEachPairsAngle) {
+  RopeParams p;
+  p.head_dim = 4;
+  p.n_rot = 4;
+  const float factors[2] = {1.0f, 4.0f};
+  p.freq_factors = factors;
+  std::vector<float> x = {1, 0, 1, 0};
+  rope(x.data(), 1, 3, p);
+  EXPECT_NEAR(x[0], std::cos(3.0f), 1e-6);          // pair 0 unchanged
+  EXPECT_NEAR(x[3], std::sin(0.03f / 4.0f), 1e-6);  // pair 1 turns a quarter as fast
+  // Uniform factors are linear scaling.
+  const float twos[2] = {2.0f, 2.0f};
+  RopeParams a = p, b = p;
+  a.freq_factors = twos;
+  b.freq_factors = nullptr;
+  b.freq_scale = 0.5f;
+  std::vector<float> ya = {0.3f, -1.2f, 0.7f, 2.0f}, yb = ya;
+  rope(ya.data(), 1, 17, a);
+  rope(yb.data(), 1, 17, b);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(ya[static_cast<size_t>(i)], yb[static_cast<size_t>(i)], 1e-5);
+}
+
 TEST(Ops, SiluMulAndSoftmax) {
   std::vector<float> g = {0.0f, 1.0f, -2.0f};
   const std::vector<float> u = {3.0f, 2.0f, 1.0f};
