@@ -259,6 +259,9 @@ void dot_f32_n(int64_t n, const void* w, const void* act, size_t stride, float* 
 
 const DotKernel kQ4_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n);
 const DotKernel kQ8_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_n);
+const DotKernel kQ4_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_1_n);
+const DotKernel kQ5_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_0_n);
+const DotKernel kQ5_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_1_n);
 const DotKernel kQ4_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q4_k_n);
 const DotKernel kQ6_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q6_k_n);
 const DotKernel kF16 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f16_n);
@@ -270,6 +273,9 @@ const DotKernel* kernel_for(quant::TensorType type) {
   switch (type) {
     case quant::TensorType::Q4_0: return &kQ4_0;
     case quant::TensorType::Q8_0: return &kQ8_0;
+    case quant::TensorType::Q4_1: return &kQ4_1;
+    case quant::TensorType::Q5_0: return &kQ5_0;
+    case quant::TensorType::Q5_1: return &kQ5_1;
     case quant::TensorType::Q4_K: return &kQ4_K;
     case quant::TensorType::Q6_K: return &kQ6_K;
     case quant::TensorType::F16: return &kF16;

@@ -20,6 +20,9 @@ inline __m256i dot_u8_s8(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm2
 
 const DotKernel kQ4_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n);
 const DotKernel kQ8_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_n);
+const DotKernel kQ4_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_1_n);
+const DotKernel kQ5_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_0_n);
+const DotKernel kQ5_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_1_n);
 #undef PAGODA_DOT_KERNEL
 #undef PAGODA_DOT_KERNEL_PACKED
 
@@ -27,6 +30,9 @@ const DotKernel* kernel_for(quant::TensorType type) {
   switch (type) {
     case quant::TensorType::Q4_0: return &kQ4_0;
     case quant::TensorType::Q8_0: return &kQ8_0;
+    case quant::TensorType::Q4_1: return &kQ4_1;
+    case quant::TensorType::Q5_0: return &kQ5_0;
+    case quant::TensorType::Q5_1: return &kQ5_1;
     default: return nullptr;
   }
 }
