@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/cpu/dot_kernels.h"
 #include "quant/blocks.h"
@@ -118,8 +119,11 @@ inline void unpack_scales_k4(const uint8_t* s, uint64_t* scales, uint64_t* mins)
 
 // Float accumulation once per super-block; the min / offset corrections
 // are vector multiply-adds of the activation's group sums.
-template <int N>
-void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+// Q4_K and Q5_K (kFifth): Q5_K adds a 5th bit to every quant, bit s of
+// qh[l] for element l of sub-block s (layouts in quant/blocks.h).
+template <bool kFifth, int N>
+void dot_k4_family_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  using Block = std::conditional_t<kFifth, quant::BlockQ5_K, quant::BlockQ4_K>;
   const auto* wb = static_cast<const uint8_t*>(w);
   const ActBlockQ8K* a[N];
   for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
@@ -127,12 +131,12 @@ void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
   for (int j = 0; j < N; ++j) acc[j] = acc_min[j] = _mm256_setzero_ps();
   const __m256i mask = _mm256_set1_epi8(0x0F);
   for (int64_t i = 0; i < n / 256; ++i) {
-    const uint8_t* b = wb + i * sizeof(BlockQ4_K);
+    const uint8_t* b = wb + i * sizeof(Block);
     uint16_t dh[2];
     std::memcpy(dh, b, 4);
     const float d = fp16(dh[0]), dmin = fp16(dh[1]);
     uint64_t sc8, mn8;
-    unpack_scales_k4(b + offsetof(BlockQ4_K, scales), &sc8, &mn8);
+    unpack_scales_k4(b + offsetof(Block, scales), &sc8, &mn8);
     // Mins duplicated per pair of 16-groups: madd with the group sums gives
     // min[s] * (bsum[2s] + bsum[2s+1]) in lane s.
     const __m128i mn = _mm_cvtsi64_si128(static_cast<int64_t>(mn8));
@@ -142,18 +146,30 @@ void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
     const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
     __m256i scale[8];
     for (int k = 0; k < 8; ++k) scale[k] = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * k)));
-    const uint8_t* qs = b + offsetof(BlockQ4_K, qs);
+    const uint8_t* qs = b + offsetof(Block, qs);
     __m256i q_lo[4], q_hi[4];
     for (int k = 0; k < 4; ++k) {
       const __m256i q = load256(qs + 32 * k);
       q_lo[k] = _mm256_and_si256(q, mask);
       q_hi[k] = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
     }
+    if constexpr (kFifth) {
+      // Bit s of each qh byte, moved to bit 4 (0x10); a 16-bit shift only
+      // brings the neighbour byte's bits into bits the mask drops.
+      const __m256i qh = load256(b + offsetof(quant::BlockQ5_K, qh));
+      const __m256i one = _mm256_set1_epi8(1);
+      for (int k = 0; k < 4; ++k) {
+        const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), one);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k + 1), one);
+        q_lo[k] = _mm256_or_si256(q_lo[k], _mm256_slli_epi16(lo, 4));
+        q_hi[k] = _mm256_or_si256(q_hi[k], _mm256_slli_epi16(hi, 4));
+      }
+    }
     for (int j = 0; j < N; ++j) {
       const ActBlockQ8K& ab = a[j][i];
       __m256i isum = _mm256_setzero_si256();
       for (int k = 0; k < 4; ++k) {
-        // maddubs pair sums are at most 2*15*128; times a 6-bit scale in madd.
+        // maddubs pair sums are at most 2*31*128; times a 6-bit scale in madd.
         const __m256i p_lo = _mm256_maddubs_epi16(q_lo[k], load256(ab.qs + 64 * k));
         const __m256i p_hi = _mm256_maddubs_epi16(q_hi[k], load256(ab.qs + 64 * k + 32));
         isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p_lo, scale[2 * k]));
@@ -165,6 +181,15 @@ void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
     }
   }
   for (int j = 0; j < N; ++j) out[j] = hsum(_mm256_sub_ps(acc[j], acc_min[j]));
+}
+
+template <int N>
+void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  dot_k4_family_n<false, N>(n, w, act, stride, out);
+}
+template <int N>
+void dot_q5_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  dot_k4_family_n<true, N>(n, w, act, stride, out);
 }
 
 // ---- Q6_K x Q8K --------------------------------------------------------------
@@ -263,6 +288,7 @@ const DotKernel kQ4_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_1_n);
 const DotKernel kQ5_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_0_n);
 const DotKernel kQ5_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_1_n);
 const DotKernel kQ4_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q4_k_n);
+const DotKernel kQ5_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q5_k_n);
 const DotKernel kQ6_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q6_k_n);
 const DotKernel kF16 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f16_n);
 const DotKernel kF32 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f32_n);
@@ -277,6 +303,7 @@ const DotKernel* kernel_for(quant::TensorType type) {
     case quant::TensorType::Q5_0: return &kQ5_0;
     case quant::TensorType::Q5_1: return &kQ5_1;
     case quant::TensorType::Q4_K: return &kQ4_K;
+    case quant::TensorType::Q5_K: return &kQ5_K;
     case quant::TensorType::Q6_K: return &kQ6_K;
     case quant::TensorType::F16: return &kF16;
     case quant::TensorType::F32: return &kF32;
