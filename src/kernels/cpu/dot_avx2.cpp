@@ -192,6 +192,107 @@ void dot_q5_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
   dot_k4_family_n<true, N>(n, w, act, stride, out);
 }
 
+// ---- Q2_K and Q3_K x Q8K --------------------------------------------------------
+//
+// Both keep 2 low bits per element in qs: bits 2t..2t+1 of qs[32h + l] hold
+// element 128h + 32t + l, which lies in sub-block 8h + 2t + (l >= 16). So
+// one 32-byte load of qs, shifted by 2t, gives the quants of two sub-blocks,
+// matching 32 activation bytes; maddubs leaves the first sub-block's pair
+// sums in the low 128 bits and the second's in the high 128, and one madd
+// with [scale_a x8 | scale_b x8] applies both scales.
+
+inline __m256i pair_scales(int16_t a, int16_t b) { return _mm256_setr_m128i(_mm_set1_epi16(a), _mm_set1_epi16(b)); }
+
+// Q2_K: x = d * sc * q - dmin * m, q in 0..3, 4-bit sc and m per sub-block.
+template <int N>
+void dot_q2_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  const auto* wb = static_cast<const uint8_t*>(w);
+  const ActBlockQ8K* a[N];
+  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
+  __m256 acc[N], acc_min[N];
+  for (int j = 0; j < N; ++j) acc[j] = acc_min[j] = _mm256_setzero_ps();
+  const __m256i m2 = _mm256_set1_epi8(3);
+  for (int64_t i = 0; i < n / 256; ++i) {
+    const uint8_t* b = wb + i * sizeof(quant::BlockQ2_K);
+    uint16_t dh[2];
+    std::memcpy(dh, b + offsetof(quant::BlockQ2_K, d), 4);
+    const float d = fp16(dh[0]), dmin = fp16(dh[1]);
+    const uint8_t* sc = b + offsetof(quant::BlockQ2_K, scales);
+    alignas(32) int16_t mins[16];
+    for (int k = 0; k < 16; ++k) mins[k] = static_cast<int16_t>(sc[k] >> 4);
+    const __m256i mins16 = _mm256_load_si256(reinterpret_cast<const __m256i*>(mins));
+    __m256i q[8], scale[8];
+    for (int h = 0; h < 2; ++h) {
+      const __m256i bits = load256(b + offsetof(quant::BlockQ2_K, qs) + 32 * h);
+      for (int t = 0; t < 4; ++t) {
+        const int g = 4 * h + t;
+        q[g] = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * t), m2);
+        scale[g] = pair_scales(static_cast<int16_t>(sc[2 * g] & 0x0F), static_cast<int16_t>(sc[2 * g + 1] & 0x0F));
+      }
+    }
+    for (int j = 0; j < N; ++j) {
+      const ActBlockQ8K& ab = a[j][i];
+      __m256i isum = _mm256_setzero_si256();
+      for (int g = 0; g < 8; ++g) {
+        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(q[g], load256(ab.qs + 32 * g)), scale[g]));
+      }
+      const __m256i msum = _mm256_madd_epi16(load256(ab.bsums), mins16);
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(isum), acc[j]);
+      acc_min[j] = _mm256_fmadd_ps(_mm256_set1_ps(dmin * ab.d), _mm256_cvtepi32_ps(msum), acc_min[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) out[j] = hsum(_mm256_sub_ps(acc[j], acc_min[j]));
+}
+
+// Q3_K: x = d * (sc - 32) * (q3 - 4) with q3 = low 2 bits | hbit << 2 in
+// 0..7; the high bit of element 32g + l is bit g of hmask[l]. The "- 4"
+// becomes 4 * (sc - 32) times the sub-block's activation sum (bsums).
+template <int N>
+void dot_q3_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  const auto* wb = static_cast<const uint8_t*>(w);
+  const ActBlockQ8K* a[N];
+  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
+  const __m256i m2 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+  for (int64_t i = 0; i < n / 256; ++i) {
+    const uint8_t* b = wb + i * sizeof(quant::BlockQ3_K);
+    uint16_t dh;
+    std::memcpy(&dh, b + offsetof(quant::BlockQ3_K, d), 2);
+    const float d = fp16(dh);
+    const uint8_t* packed = b + offsetof(quant::BlockQ3_K, scales);
+    alignas(32) int16_t sc[16], sc4[16];
+    for (int k = 0; k < 16; ++k) {
+      const int low = k < 8 ? (packed[k] & 0x0F) : (packed[k - 8] >> 4);
+      const int high = (packed[8 + k % 4] >> (2 * (k / 4))) & 3;
+      sc[k] = static_cast<int16_t>((low | (high << 4)) - 32);
+      sc4[k] = static_cast<int16_t>(4 * sc[k]);
+    }
+    const __m256i offsets16 = _mm256_load_si256(reinterpret_cast<const __m256i*>(sc4));
+    const __m256i hm = load256(b + offsetof(quant::BlockQ3_K, hmask));
+    __m256i q[8], scale[8];
+    for (int h = 0; h < 2; ++h) {
+      const __m256i bits = load256(b + offsetof(quant::BlockQ3_K, qs) + 32 * h);
+      for (int t = 0; t < 4; ++t) {
+        const int g = 4 * h + t;
+        const __m256i high = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, g), one), 2);
+        q[g] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * t), m2), high);
+        scale[g] = pair_scales(sc[2 * g], sc[2 * g + 1]);
+      }
+    }
+    for (int j = 0; j < N; ++j) {
+      const ActBlockQ8K& ab = a[j][i];
+      __m256i isum = _mm256_setzero_si256();
+      for (int g = 0; g < 8; ++g) {
+        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(q[g], load256(ab.qs + 32 * g)), scale[g]));
+      }
+      isum = _mm256_sub_epi32(isum, _mm256_madd_epi16(load256(ab.bsums), offsets16));
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(isum), acc[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
+}
+
 // ---- Q6_K x Q8K --------------------------------------------------------------
 
 template <int N>
@@ -289,6 +390,8 @@ const DotKernel kQ5_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_0_n);
 const DotKernel kQ5_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_1_n);
 const DotKernel kQ4_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q4_k_n);
 const DotKernel kQ5_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q5_k_n);
+const DotKernel kQ2_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q2_k_n);
+const DotKernel kQ3_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q3_k_n);
 const DotKernel kQ6_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q6_k_n);
 const DotKernel kF16 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f16_n);
 const DotKernel kF32 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f32_n);
@@ -304,6 +407,8 @@ const DotKernel* kernel_for(quant::TensorType type) {
     case quant::TensorType::Q5_1: return &kQ5_1;
     case quant::TensorType::Q4_K: return &kQ4_K;
     case quant::TensorType::Q5_K: return &kQ5_K;
+    case quant::TensorType::Q2_K: return &kQ2_K;
+    case quant::TensorType::Q3_K: return &kQ3_K;
     case quant::TensorType::Q6_K: return &kQ6_K;
     case quant::TensorType::F16: return &kF16;
     case quant::TensorType::F32: return &kF32;
