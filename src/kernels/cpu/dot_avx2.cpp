@@ -348,10 +348,24 @@ void dot_q6_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
 
 // ---- F16 / F32 x F32 ----------------------------------------------------------
 
-// Float weights: Element is uint16_t (F16, widened with vcvtph2ps) or float.
+// Float weights: Element is uint16_t (F16, widened with vcvtph2ps), Bf16
+// (the top half of an F32: widened by a 16-bit shift) or float.
+struct Bf16 {
+  uint16_t bits;
+};
 inline __m256 load8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+inline __m256 load8(const Bf16* p) {
+  const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
 inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
 inline float scalar(uint16_t h) { return fp16(h); }
+inline float scalar(Bf16 h) {
+  const uint32_t bits = static_cast<uint32_t>(h.bits) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
 inline float scalar(float f) { return f; }
 
 template <typename Element, int N>
@@ -379,6 +393,11 @@ void dot_f16_n(int64_t n, const void* w, const void* act, size_t stride, float* 
 }
 
 template <int N>
+void dot_bf16_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  dot_float_n<Bf16, N>(n, w, act, stride, out);
+}
+
+template <int N>
 void dot_f32_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
   dot_float_n<float, N>(n, w, act, stride, out);
 }
@@ -394,6 +413,7 @@ const DotKernel kQ2_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q2_k_n);
 const DotKernel kQ3_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q3_k_n);
 const DotKernel kQ6_K = PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q6_k_n);
 const DotKernel kF16 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f16_n);
+const DotKernel kBF16 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_bf16_n);
 const DotKernel kF32 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f32_n);
 #undef PAGODA_DOT_KERNEL
 #undef PAGODA_DOT_KERNEL_PACKED
@@ -412,6 +432,7 @@ const DotKernel* kernel_for(quant::TensorType type) {
     case quant::TensorType::Q6_K: return &kQ6_K;
     case quant::TensorType::F16: return &kF16;
     case quant::TensorType::F32: return &kF32;
+    case quant::TensorType::BF16: return &kBF16;
     default: return nullptr;
   }
 }
