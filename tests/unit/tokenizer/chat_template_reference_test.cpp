@@ -19,6 +19,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "npm_packages.h"
 #include "subprocess.h"
 #include "tokenizer/chat_template.h"
 
@@ -53,28 +54,8 @@ bool under_ci() {
   return ci && std::string(ci) == "true";
 }
 
-// Installs the packages pinned in package.json unless this build directory
-// already has them. Returns what went wrong, or "" on success.
 std::string install_reference_packages() {
-  std::error_code ec;
-  fs::create_directories(kNpmDir, ec);
-  if (ec) return "cannot create " + kNpmDir.string() + ": " + ec.message();
-  const fs::path wanted = kSourceDir / "package.json";
-  const fs::path installed = kNpmDir / "package.json";
-  const bool present = fs::exists(kNpmDir / "node_modules" / "@huggingface" / "jinja" / "package.json") &&
-                       fs::exists(installed) && read_file(installed) == read_file(wanted);
-  if (present) return "";
-  if (run_command("node --version 2>&1").exit_code != 0) return "node is not installed";
-  fs::copy_file(wanted, installed, fs::copy_options::overwrite_existing, ec);
-  if (ec) return "cannot copy package.json: " + ec.message();
-  std::cout << "[ chat templates ] npm install into " << kNpmDir << std::endl;
-  const auto r = run_command("npm install --no-audit --no-fund --loglevel=error --prefix " +
-                             shell_quote(kNpmDir.string()) + " 2>&1");
-  if (r.exit_code != 0) {
-    fs::remove(installed, ec);  // so that the next run tries again
-    return "npm install failed (exit " + std::to_string(r.exit_code) + "):\n" + tail(r.out);
-  }
-  return "";
+  return pagoda::testing::install_npm_packages(kSourceDir / "package.json", kNpmDir, "@huggingface/jinja");
 }
 
 ChatTemplateInputs inputs_for(const json& c, const json& entry) {
