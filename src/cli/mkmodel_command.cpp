@@ -118,7 +118,9 @@ int mkmodel_command(const std::vector<std::string>& argv) {
                    "--vocab-size", "--type", "--seed", "--threads", "--output", "--name", "--rope-freq-base"},
                   {}, {{"-o", "--output"}, {"-t", "--threads"}});
   const std::string arch = args.str("--arch", "llama");
-  if (arch != "llama" && arch != "qwen2") fail("mkmodel: architecture '", arch, "' is not supported yet (supported: llama, qwen2)");
+  if (arch != "llama" && arch != "qwen2" && arch != "qwen3") {
+    fail("mkmodel: architecture '", arch, "' is not supported yet (supported: llama, qwen2, qwen3)");
+  }
   Shape s{args.integer("--n-embd", 256), args.integer("--n-layer", 4), args.integer("--n-head", 8), 0,
           args.integer("--n-ff", 0), args.integer("--n-ctx", 2048)};
   s.n_head_kv = args.integer("--n-head-kv", s.n_head);
@@ -172,6 +174,18 @@ int mkmodel_command(const std::vector<std::string>& argv) {
     add_matrix(p + "attn_k.weight", s.n_embd, kv_dim);
     add_matrix(p + "attn_v.weight", s.n_embd, kv_dim);
     add_matrix(p + "attn_output.weight", s.n_embd, s.n_embd);
+    if (arch == "qwen3") {  // per-head Q/K norm gains around 1
+      for (const char* n : {"attn_q_norm.weight", "attn_k_norm.weight"}) {
+        std::vector<uint8_t> g = random_matrix(quant::TensorType::F32, 1, head_dim, seed, index++, pool);
+        for (size_t b = 0; b < g.size(); b += 4) {
+          float v;
+          std::memcpy(&v, &g[b], 4);
+          v += 1.0f;
+          std::memcpy(&g[b], &v, 4);
+        }
+        w.add_tensor(p + n, quant::TensorType::F32, {head_dim}, std::move(g));
+      }
+    }
     if (arch == "qwen2") {  // Q/K/V biases, F32 like every 1-D tensor
       const auto bias = [&](const std::string& name, int64_t n) {
         w.add_tensor(name, quant::TensorType::F32, {n}, random_matrix(quant::TensorType::F32, 1, n, seed, index++, pool));

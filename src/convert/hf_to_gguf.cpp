@@ -31,8 +31,9 @@ Family family_of(const json& config) {
     return {"llama", !config.value("pagoda_rope_interleaved", false), false};
   }
   if (name == "Qwen2ForCausalLM" || (name.empty() && model_type == "qwen2")) return {"qwen2", false, true};
+  if (name == "Qwen3ForCausalLM" || (name.empty() && model_type == "qwen3")) return {"qwen3", false, false};
   fail("config.json: architecture '", name.empty() ? model_type : name,
-       "' is not supported (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM)");
+       "' is not supported (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)");
 }
 
 int64_t int_key(const json& config, const char* key, std::optional<int64_t> fallback = std::nullopt) {
@@ -116,6 +117,8 @@ std::string gguf_name(const std::string& hf) {
       {"self_attn.q_proj.bias", "attn_q.bias"},
       {"self_attn.k_proj.bias", "attn_k.bias"},
       {"self_attn.v_proj.bias", "attn_v.bias"},
+      {"self_attn.q_norm.weight", "attn_q_norm.weight"},
+      {"self_attn.k_norm.weight", "attn_k_norm.weight"},
       {"post_attention_layernorm.weight", "ffn_norm.weight"},
       {"mlp.gate_proj.weight", "ffn_gate.weight"},
       {"mlp.up_proj.weight", "ffn_up.weight"},

@@ -1,6 +1,7 @@
 #pragma once
 // Hugging Face checkpoint -> GGUF for the Llama (LlamaForCausalLM,
-// MistralForCausalLM) and Qwen2 (Qwen2ForCausalLM) families.
+// MistralForCausalLM), Qwen2 (Qwen2ForCausalLM) and Qwen3
+// (Qwen3ForCausalLM: per-head Q/K norms) families.
 //
 // Tensor names map to the GGUF ones (model.layers.N.self_attn.q_proj.weight
 // -> blk.N.attn_q.weight, ...); a tensor the mapping does not know is an

@@ -25,8 +25,8 @@ HParams read_hparams(const gguf::File& f) {
   HParams hp;
   hp.arch = f.get_string("general.architecture").value_or("");
   if (hp.arch.empty()) fail("model metadata is missing 'general.architecture'");
-  if (hp.arch != "llama" && hp.arch != "qwen2") {
-    fail("architecture '", hp.arch, "' is not supported yet (supported: llama, qwen2)");
+  if (hp.arch != "llama" && hp.arch != "qwen2" && hp.arch != "qwen3") {
+    fail("architecture '", hp.arch, "' is not supported yet (supported: llama, qwen2, qwen3)");
   }
   hp.name = f.get_string("general.name").value_or("");
   const std::string p = hp.arch + ".";
@@ -63,9 +63,9 @@ HParams read_hparams(const gguf::File& f) {
   } else if (scaling != "none") {
     fail("rope scaling type '", scaling, "' is not supported yet");
   }
-  // llama: GGUF stores Q/K permuted for adjacent pairs; qwen2 keeps the
-  // rotate-half (NeoX) layout of its checkpoints.
-  hp.rope.ordering = hp.arch == "qwen2" ? kernels::RopeOrdering::NeoX : kernels::RopeOrdering::Normal;
+  // llama: GGUF stores Q/K permuted for adjacent pairs; qwen2/qwen3 keep
+  // the rotate-half (NeoX) layout of their checkpoints.
+  hp.rope.ordering = hp.arch == "llama" ? kernels::RopeOrdering::Normal : kernels::RopeOrdering::NeoX;
 
   if (const gguf::Array* tokens = f.get_array("tokenizer.ggml.tokens")) {
     hp.n_vocab = static_cast<int64_t>(tokens->items.size());

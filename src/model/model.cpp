@@ -151,6 +151,16 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
     const auto& table = batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])];
     const size_t slot = static_cast<size_t>(table[static_cast<size_t>(pos / bs)]) * static_cast<size_t>(bs) +
                         static_cast<size_t>(pos % bs);
+    if (!w.q_norm.empty()) {  // Qwen3: each head normalized before it rotates
+      for (int h = 0; h < hp.n_head; ++h) {
+        float* q = ws_.q.data() + i * hp.q_dim() + h * hp.head_dim;
+        kernels::rms_norm(q, w.q_norm.data(), q, hp.head_dim, hp.rms_eps);
+      }
+      for (int h = 0; h < hp.n_head_kv; ++h) {
+        float* k = ws_.k.data() + i * kv_dim + h * hp.head_dim;
+        kernels::rms_norm(k, w.k_norm.data(), k, hp.head_dim, hp.rms_eps);
+      }
+    }
     kernels::rope(ws_.q.data() + i * hp.q_dim(), hp.n_head, pos, hp.rope);
     kernels::rope(ws_.k.data() + i * kv_dim, hp.n_head_kv, pos, hp.rope);
     kv::store_kv_row(cache.type(), ws_.k.data() + i * kv_dim, kv_dim, keys + slot * row_bytes);

@@ -76,6 +76,11 @@ Weights bind_weights(const gguf::File& f, HParams& hp) {
     lw.wk = matrix(f, p + "attn_k.weight", hp.n_embd, hp.kv_dim());
     lw.wv = matrix(f, p + "attn_v.weight", hp.n_embd, hp.kv_dim());
     lw.wo = matrix(f, p + "attn_output.weight", hp.q_dim(), hp.n_embd);
+    // Q/K norms (Qwen3): optional, both or none.
+    if (f.tensor(p + "attn_q_norm.weight")) {
+      lw.q_norm = vector(f, p + "attn_q_norm.weight", hp.head_dim);
+      lw.k_norm = vector(f, p + "attn_k_norm.weight", hp.head_dim);
+    }
     // Q/K/V biases (Qwen2): optional, all three or none.
     if (f.tensor(p + "attn_q.bias")) {
       lw.bq = vector(f, p + "attn_q.bias", hp.q_dim());

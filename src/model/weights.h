@@ -21,6 +21,7 @@ struct LayerWeights {
   kernels::MatrixView wv;        // [kv_dim x n_embd]
   kernels::MatrixView wo;        // [n_embd x q_dim]
   std::vector<float> bq, bk, bv;  // Q/K/V biases [q_dim], [kv_dim] (Qwen2); empty when absent
+  std::vector<float> q_norm, k_norm;  // per-head RMSNorm of Q and K before RoPE [head_dim] (Qwen3); empty when absent
   std::vector<float> ffn_norm;   // [n_embd]
   kernels::MatrixView w_gate;    // [n_ff x n_embd]
   kernels::MatrixView w_up;      // [n_ff x n_embd]

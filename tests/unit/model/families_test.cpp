@@ -26,6 +26,10 @@ const Case kCases[] = {
     {"qwen2", "--arch qwen2 --n-embd 128 --n-layer 2 --n-head 4 --n-head-kv 2 --n-ff 256 --type f32 --seed 5",
      "ggml-vocab-gpt-2.gguf", "Hello world, this is", {15496, 995, 11, 428, 318},
      {5193, 5193, 16299, 43468, 17062, 12210, 25176, 6175, 7502, 31987, 6175, 7502, 31987, 6175, 22359, 3706}},
+    // Per-head Q/K RMSNorm before RoPE, NeoX RoPE, no biases.
+    {"qwen3", "--arch qwen3 --n-embd 128 --n-layer 2 --n-head 4 --n-head-kv 2 --n-ff 256 --type f32 --seed 6",
+     "ggml-vocab-gpt-2.gguf", "Hello world, this is", {15496, 995, 11, 428, 318},
+     {21814, 42884, 30352, 34294, 32298, 22921, 18023, 7641, 36666, 48892, 43650, 6806, 6806, 28829, 48892, 42179}},
 };
 
 TEST(Families, GreedyTokensMatchLlamaCpp) {
