@@ -1,4 +1,4 @@
-// K-quant quantizers: the error of quantize -> dequantize (the reference
+// Quantizers (K-quants and, for comparison, the legacy types): the error of quantize -> dequantize (the reference
 // dequantizers, which match the ecosystem bit for bit) stays within a bound
 // per type, ordered by bits per weight, and an importance vector moves the
 // error away from the columns it marks.
@@ -62,6 +62,25 @@ TEST(QuantizeKQuants, ErrorWithinBoundsAndOrderedByBits) {
   // buys less error: Q4_K (4.5 bpw) beats Q4_0 (4.5 bpw), Q5_K beats Q5_0.
   EXPECT_LT(relative_rmse(TensorType::Q4_K, x), relative_rmse(TensorType::Q4_0, x));
   EXPECT_LT(relative_rmse(TensorType::Q5_K, x), relative_rmse(TensorType::Q5_0, x));
+}
+
+TEST(QuantizeLegacy, ErrorWithinBoundsAndOrderedByBits) {
+  const std::vector<float> x = gaussian(256 * 64, 3);
+  // Measured on this data: Q4_0 0.1035, Q4_1 0.0846, Q5_0 0.0511,
+  // Q5_1 0.0409, Q8_0 0.0064; bounds ~20% above.
+  const struct {
+    TensorType type;
+    double bound;
+  } cases[] = {{TensorType::Q4_0, 0.125}, {TensorType::Q4_1, 0.1}, {TensorType::Q5_0, 0.062},
+               {TensorType::Q5_1, 0.05}, {TensorType::Q8_0, 0.008}};
+  double previous = 1.0;
+  for (const auto& c : cases) {
+    const double e = relative_rmse(c.type, x);
+    std::cout << "[ INFO     ] " << type_info(c.type).name << " relative RMSE " << e << "\n";
+    EXPECT_LT(e, c.bound) << type_info(c.type).name;
+    EXPECT_LT(e, previous) << type_info(c.type).name;
+    previous = e;
+  }
 }
 
 TEST(QuantizeKQuants, ImportanceLowersTheErrorWhereItPoints) {
