@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "convert/model_keys.h"
+#include "convert/quantize_model.h"
 #include "core/error.h"
 #include "quant/dequantize.h"
 
@@ -156,18 +157,6 @@ std::vector<float> permute_rows(const std::vector<float>& in, int64_t n_heads, i
   return out;
 }
 
-std::vector<uint8_t> encode(quant::TensorType type, const std::vector<float>& values, int64_t rows, int64_t cols,
-                            ThreadPool& pool) {
-  const size_t rb = quant::row_bytes(type, cols);
-  std::vector<uint8_t> out(rb * static_cast<size_t>(rows));
-  pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      quant::quantize_row(type, &values[static_cast<size_t>(r * cols)], out.data() + static_cast<size_t>(r) * rb, cols);
-    }
-  });
-  return out;
-}
-
 }  // namespace
 
 ConvertSummary convert_hf(const HfCheckpoint& ck, const ConvertOptions& options, gguf::Writer& w, ThreadPool& pool) {
@@ -219,7 +208,7 @@ ConvertSummary convert_hf(const HfCheckpoint& ck, const ConvertOptions& options,
     quant::TensorType type = quant::TensorType::F32;
     if (t->shape.size() == 2) type = cols % quant::type_info(mt).block_size == 0 ? mt : quant::TensorType::F16;
     std::vector<int64_t> dims = t->shape.size() == 2 ? std::vector<int64_t>{cols, rows} : std::vector<int64_t>{cols};
-    w.add_tensor(name, type, std::move(dims), encode(type, values, rows, cols, pool));
+    w.add_tensor(name, type, std::move(dims), quantize_matrix(type, values.data(), rows, cols, pool));
     summary.n_tensors += 1;
     summary.n_parameters += t->n_elements();
   }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "convert/model_keys.h"
+#include "convert/quantize_model.h"
 #include "core/error.h"
 #include "core/mapped_file.h"
 #include "quant/dequantize.h"
@@ -22,6 +23,8 @@ class Cursor {
   const float* take(int64_t n) {
     const uint64_t bytes = static_cast<uint64_t>(n) * 4;
     if (pos_ + bytes > f_.size()) fail(path_, ": ends after ", f_.size(), " bytes; the header promises more weights");
+    // The 28-byte header and whole floats after it keep every array 4-byte
+    // aligned in the page-aligned mapping.
     const auto* p = reinterpret_cast<const float*>(f_.data() + pos_);
     pos_ += bytes;
     return p;
@@ -33,19 +36,6 @@ class Cursor {
   std::string path_;
   uint64_t pos_;
 };
-
-std::vector<uint8_t> encode(quant::TensorType type, const float* values, int64_t rows, int64_t cols, ThreadPool& pool) {
-  const size_t rb = quant::row_bytes(type, cols);
-  std::vector<uint8_t> out(rb * static_cast<size_t>(rows));
-  pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
-    std::vector<float> row(static_cast<size_t>(cols));
-    for (int64_t r = begin; r < end; ++r) {
-      std::memcpy(row.data(), values + r * cols, static_cast<size_t>(cols) * 4);  // the mapping may be unaligned
-      quant::quantize_row(type, row.data(), out.data() + static_cast<size_t>(r) * rb, cols);
-    }
-  });
-  return out;
-}
 
 void write_tokenizer_bin(const std::string& path, int64_t n_vocab, gguf::Writer& w) {
   const MappedFile f = MappedFile::open(path);
@@ -130,14 +120,14 @@ Llama2cSummary convert_llama2c(const std::string& model_path, const std::string&
   Cursor c(f, model_path);
   const auto matrix_of = [&](const float* p, int64_t rows, int64_t cols) {
     const quant::TensorType t = cols % quant::type_info(matrix_type).block_size == 0 ? matrix_type : quant::TensorType::F32;
-    return std::make_pair(t, encode(t, p, rows, cols, pool));
+    return std::make_pair(t, quantize_matrix(t, p, rows, cols, pool));
   };
   const auto add_matrix = [&](const std::string& n, const float* p, int64_t rows, int64_t cols) {
     auto [t, data] = matrix_of(p, rows, cols);
     w.add_tensor(n, t, {cols, rows}, std::move(data));
   };
   const auto add_vector = [&](const std::string& n, const float* p, int64_t len) {
-    w.add_tensor(n, quant::TensorType::F32, {len}, encode(quant::TensorType::F32, p, 1, len, pool));
+    w.add_tensor(n, quant::TensorType::F32, {len}, quantize_matrix(quant::TensorType::F32, p, 1, len, pool));
   };
   const float* embd = c.take(vocab * dim);
   add_matrix("token_embd.weight", embd, vocab, dim);

@@ -68,6 +68,18 @@ int bits_of(TensorType t) {
 
 }  // namespace
 
+std::vector<uint8_t> quantize_matrix(TensorType type, const float* values, int64_t rows, int64_t cols,
+                                     ThreadPool& pool) {
+  const size_t rb = quant::row_bytes(type, cols);
+  std::vector<uint8_t> out(rb * static_cast<size_t>(rows));
+  pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      quant::quantize_row(type, values + r * cols, out.data() + static_cast<size_t>(r) * rb, cols);
+    }
+  });
+  return out;
+}
+
 std::vector<std::string> quantize_type_names() {
   std::vector<std::string> out;
   for (const Mix& m : kMixes) out.emplace_back(m.name);

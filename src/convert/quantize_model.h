@@ -53,6 +53,11 @@ std::vector<std::string> quantize_type_names();
 // the block-size fallback); exposed for tests.
 quant::TensorType planned_type(const std::string& mix, const std::string& name, int64_t n_layer);
 
+// rows x cols floats (row-major) encoded row by row in `type`, the rows
+// spread over the pool: the converters' way of writing a matrix.
+std::vector<uint8_t> quantize_matrix(quant::TensorType type, const float* values, int64_t rows, int64_t cols,
+                                     ThreadPool& pool);
+
 // progress(done, total) after each tensor.
 QuantizeSummary quantize_model(const gguf::File& in, const std::string& mix, const ImportanceMatrix* importance,
                                gguf::Writer& out, ThreadPool& pool,

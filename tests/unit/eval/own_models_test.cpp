@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "child_process.h"
 #include "eval/perplexity.h"
 #include "model/single_sequence.h"
 #include "sampling/sampler.h"
@@ -30,14 +32,6 @@ const std::string kHeldOut = kModels + "heldout-seed2.txt";
 constexpr double kMaxTargetPpl = 2.54;
 constexpr double kMinDraftAgreement = 0.40;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct Loaded {
   std::unique_ptr<model::Model> model;
   std::unique_ptr<tokenizer::Tokenizer> tokenizer;
@@ -51,7 +45,8 @@ Loaded load(const std::string& path) {
 }
 
 std::vector<int32_t> held_out_tokens(const tokenizer::Tokenizer& tok, size_t max_tokens) {
-  std::vector<int32_t> t = tok.encode(read_file(kHeldOut), true, true);
+  EXPECT_TRUE(std::filesystem::exists(kHeldOut)) << "cannot open " << kHeldOut;
+  std::vector<int32_t> t = tok.encode(testing::read_text(kHeldOut), true, true);
   if (t.size() > max_tokens) t.resize(max_tokens);
   return t;
 }

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "eval/kl_divergence.h"
+#include "child_process.h"
 #include "shared_data.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab.h"
@@ -23,18 +24,11 @@ struct Stories {
   int32_t bos = -1;
 };
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 Stories load_stories(const std::filesystem::path& model_path, const std::filesystem::path& text_path) {
   Stories s;
   s.model = model::Model::load(model_path.string());
   auto tok = tokenizer::make_tokenizer(tokenizer::load_vocab(s.model->file()));
-  s.tokens = tok->encode(read_file(text_path), true, false);
+  s.tokens = tok->encode(testing::read_text(text_path), true, false);
   s.bos = tok->vocab().bos;
   return s;
 }
@@ -43,7 +37,7 @@ TEST(Perplexity, MatchesLlamaPerplexityOnStories260K) {
   PAGODA_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
   PAGODA_REQUIRE_SHARED(text_path, "data/tiny-stories-sample.txt");
   PAGODA_REQUIRE_SHARED(golden_path, "golden/stories260K.json");
-  const auto golden = nlohmann::json::parse(read_file(golden_path))["perplexity"];
+  const auto golden = nlohmann::json::parse(testing::read_text(golden_path))["perplexity"];
   Stories s = load_stories(model_path, text_path);
   ASSERT_EQ(static_cast<int64_t>(s.tokens.size()), golden["n_tokens_with_bos"].get<int64_t>());
   ThreadPool pool(2);
@@ -132,7 +126,7 @@ TEST(KlDivergence, RejectsForeignOrDamagedBaseFiles) {
   other[10] = other[10] == 5 ? 6 : 5;
   EXPECT_NE(error(base, other).find("other tokens"), std::string::npos);
   EXPECT_NE(error(base, std::span(s.tokens).first(500)).find("tokens"), std::string::npos);
-  const std::string bytes = read_file(base);
+  const std::string bytes = testing::read_text(base);
   std::ofstream((dir / "cut.kld").string(), std::ios::binary) << bytes.substr(0, bytes.size() - 100);
   EXPECT_NE(error((dir / "cut.kld").string(), s.tokens).find("cut short"), std::string::npos);
   std::ofstream((dir / "junk.kld").string(), std::ios::binary) << "not a base file at all";
