@@ -1,7 +1,14 @@
-// AVX-512 VNNI kernels (Zen 4, Ice Lake and later). 256-bit vectors: Zen 4
-// splits 512-bit operations in two, and GEMV gains nothing from them, while
-// vpdpbusd replaces AVX2's two-instruction multiply-add. Types without a
-// kernel here fall back to the AVX2 table.
+// AVX-512 VNNI kernels (Zen 4, Ice Lake and later). The one-group (dot8)
+// kernels use 256-bit vectors, where vpdpbusd replaces AVX2's
+// two-instruction multiply-add; the two-group (dot16) kernels put 16 weight
+// rows in one 512-bit register, which halves the instructions per product
+// (on Zen 5, which runs 512-bit vpdpbusd at full rate, it doubles the
+// throughput; on Zen 4 it still halves loads, broadcasts and float work).
+// Types without a kernel here fall back to the AVX2 table.
+// GCC 12 reports the deliberately undefined pass-through operand inside
+// several AVX-512 intrinsics (_mm512_cvtph_ps, _mm512_inserti64x4, ...) as
+// maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <cstring>
@@ -18,13 +25,136 @@ inline __m256i dot_u8_s8(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm2
 
 #include "kernels/cpu/dot_legacy_x86.inc"
 
-const DotKernel kQ4_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n);
-const DotKernel kQ8_0 = PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_n);
+// Two consecutive packed groups (kernels/repack.h) side by side: lane r < 8
+// is row r of the first group, lane 8 + r row r of the second. Groups are
+// (n / 32) group-blocks apart.
+inline __m512i load_group_pair(const uint8_t* first, const uint8_t* second) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(load256(first)), load256(second), 1);
+}
+
+inline __m512 scales_group_pair(const uint8_t* first, const uint8_t* second) {
+  const __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first))),
+                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(second)), 1);
+  return _mm512_cvtph_ps(h);
+}
+
+// 4 activation bytes in every 32-bit lane (a load with broadcast).
+inline __m512i broadcast4_512(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// Q4_0, 16 rows x N activation rows; out is [N][16]. The same integer sums
+// and the same float operations in the same order as dot8_q4_0_n, so a row's
+// result does not depend on which kernel (or batch size) produced it.
+template <int N>
+void dot16_q4_0_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  constexpr size_t kGroupBlock = 8 * sizeof(quant::BlockQ4_0);
+  const auto* g = static_cast<const uint8_t*>(w);
+  const size_t second = static_cast<size_t>(n / 32) * kGroupBlock;
+  const ActRowsQ8<N> a(act, stride);
+  __m512 acc[N], off[N];
+  for (int j = 0; j < N; ++j) acc[j] = off[j] = _mm512_setzero_ps();
+  const __m512i mask = _mm512_set1_epi8(0x0F);
+  for (int64_t i = 0; i < n / 32; ++i) {
+    const uint8_t* b0 = g + static_cast<size_t>(i) * kGroupBlock;
+    const uint8_t* b1 = b0 + second;
+    const __m512 d16 = scales_group_pair(b0, b1);
+    __m512i lo[4], hi[4];
+    for (int v = 0; v < 4; ++v) {
+      const __m512i q = load_group_pair(b0 + 16 + 32 * v, b1 + 16 + 32 * v);
+      lo[v] = _mm512_and_si512(q, mask);
+      hi[v] = _mm512_and_si512(_mm512_srli_epi16(q, 4), mask);
+    }
+    for (int j = 0; j < N; ++j) {
+      const ActBlockQ8& x = a.row[j][i];
+      // Two chains of four: half the latency of one chain of eight.
+      __m512i s0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo[0], broadcast4_512(x.qs));
+      __m512i s1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), hi[0], broadcast4_512(x.qs + 16));
+      for (int v = 1; v < 4; ++v) {
+        s0 = _mm512_dpbusd_epi32(s0, lo[v], broadcast4_512(x.qs + 4 * v));
+        s1 = _mm512_dpbusd_epi32(s1, hi[v], broadcast4_512(x.qs + 16 + 4 * v));
+      }
+      const __m512i isum = _mm512_add_epi32(s0, s1);
+      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(d16, _mm512_set1_ps(x.d)), acc[j]);
+      off[j] = _mm512_fmadd_ps(d16, _mm512_set1_ps(x.sum), off[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) {
+    _mm512_storeu_ps(out + 16 * j, _mm512_fnmadd_ps(_mm512_set1_ps(8.0f), off[j], acc[j]));
+  }
+}
+
+// Q8_0, 16 rows x N activation rows, as dot8_q8_0_n: |w| is the unsigned
+// operand and w's sign moves onto the activation (a masked negation; AVX-512
+// has no vpsignb).
+template <int N>
+void dot16_q8_0_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  constexpr size_t kGroupBlock = 8 * sizeof(quant::BlockQ8_0);
+  const auto* g = static_cast<const uint8_t*>(w);
+  const size_t second = static_cast<size_t>(n / 32) * kGroupBlock;
+  const ActRowsQ8<N> a(act, stride);
+  __m512 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
+  const __m512i zero = _mm512_setzero_si512();
+  for (int64_t i = 0; i < n / 32; ++i) {
+    const uint8_t* b0 = g + static_cast<size_t>(i) * kGroupBlock;
+    const uint8_t* b1 = b0 + second;
+    const __m512 d16 = scales_group_pair(b0, b1);
+    __m512i u[8];
+    __mmask64 negative[8];
+    for (int v = 0; v < 8; ++v) {
+      const __m512i q = load_group_pair(b0 + 16 + 32 * v, b1 + 16 + 32 * v);
+      u[v] = _mm512_abs_epi8(q);
+      negative[v] = _mm512_movepi8_mask(q);
+    }
+    for (int j = 0; j < N; ++j) {
+      const ActBlockQ8& x = a.row[j][i];
+      __m512i s0 = zero, s1 = zero;
+      for (int v = 0; v < 8; v += 2) {
+        const __m512i x0 = broadcast4_512(x.qs + 4 * v), x1 = broadcast4_512(x.qs + 4 * v + 4);
+        s0 = _mm512_dpbusd_epi32(s0, u[v], _mm512_mask_sub_epi8(x0, negative[v], zero, x0));
+        s1 = _mm512_dpbusd_epi32(s1, u[v + 1], _mm512_mask_sub_epi8(x1, negative[v + 1], zero, x1));
+      }
+      const __m512i isum = _mm512_add_epi32(s0, s1);
+      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(d16, _mm512_set1_ps(x.d)), acc[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) _mm512_storeu_ps(out + 16 * j, acc[j]);
+}
+
+template <DotN K1, DotN K2, DotN K3, DotN K4, DotN K5, DotN K6, DotN K7, DotN K8>
+void dispatch_eight_columns(int64_t n, const void* w, const void* act, size_t stride, int n_act, float* out) {
+  switch (n_act) {
+    case 1: K1(n, w, act, stride, out); break;
+    case 2: K2(n, w, act, stride, out); break;
+    case 3: K3(n, w, act, stride, out); break;
+    case 4: K4(n, w, act, stride, out); break;
+    case 5: K5(n, w, act, stride, out); break;
+    case 6: K6(n, w, act, stride, out); break;
+    case 7: K7(n, w, act, stride, out); break;
+    default: K8(n, w, act, stride, out); break;
+  }
+}
+
+#define PAGODA_DOT16(fn) dispatch_eight_columns<fn<1>, fn<2>, fn<3>, fn<4>, fn<5>, fn<6>, fn<7>, fn<8>>
+
+DotKernel with_dot16(DotKernel k, DotFn dot16) {
+  k.dot16 = dot16;
+  return k;
+}
+
+const DotKernel kQ4_0 =
+    with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n), PAGODA_DOT16(dot16_q4_0_n));
+const DotKernel kQ8_0 =
+    with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_n), PAGODA_DOT16(dot16_q8_0_n));
 const DotKernel kQ4_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_1_n);
 const DotKernel kQ5_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_0_n);
 const DotKernel kQ5_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_1_n);
 #undef PAGODA_DOT_KERNEL
 #undef PAGODA_DOT_KERNEL_PACKED
+#undef PAGODA_DOT16
 
 const DotKernel* kernel_for(quant::TensorType type) {
   switch (type) {

@@ -50,6 +50,10 @@ struct DotKernel {
   // n_act <= kMaxPackedColumns and out is [n_act][8]. nullptr when the type
   // has no packed kernel here.
   DotFn dot8;
+  // Two consecutive packed groups at once (16 rows; the second group starts
+  // (n / 32) group-blocks after w), n_act <= kMaxPackedColumns, out is
+  // [n_act][16]. nullptr where the ISA has none.
+  DotFn dot16 = nullptr;
 };
 
 struct IsaKernels {

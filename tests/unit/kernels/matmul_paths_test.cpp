@@ -70,7 +70,8 @@ TEST_P(MatmulPaths, MatchReferenceWithinActivationQuantizationBound) {
   std::mt19937 rng(42);
   ThreadPool pool(2);
   for (auto [rows, k_blocks, n_tokens] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
-           {1, 1, 1}, {7, 3, 1}, {33, 2, 5}, {16, 1, 4}, {9, 4, 9}, {64, 8, 3}, {24, 3, 1}, {16, 2, 7}, {8, 1, 17}}) {
+           {1, 1, 1},  {7, 3, 1},  {33, 2, 5}, {16, 1, 4},  {9, 4, 9},  {64, 8, 3},
+           {24, 3, 1}, {16, 2, 7}, {8, 1, 17}, {24, 2, 12}, {41, 3, 4}}) {
     const int64_t cols = unit * k_blocks;
     const auto w_data = random_matrix(type, rows, cols, rng);
     const MatrixView w{type, w_data.data(), rows, cols, quant::row_bytes(type, cols)};
@@ -170,6 +171,42 @@ TEST(MatmulSharedInput, EqualsSeparateProducts) {
     matmul(b, x.data(), n_tokens, yb2.data(), pool);
     EXPECT_EQ(ya, ya2);
     EXPECT_EQ(yb, yb2);
+  }
+}
+
+// A row's result must not depend on how many tokens share the call: the
+// engine's batch invariance (a prompt's greedy output alone or among 16
+// others) rests on it. The packed types switch kernels with the token count
+// (8-row GEMV kernels for few tokens, 16-row ones for more), so compare each
+// token's outputs computed alone with the same token inside batches of
+// several sizes, bit for bit.
+TEST(PackedMatmul, ResultsDoNotDependOnBatchSize) {
+  std::mt19937 rng(5);
+  ThreadPool pool(2);
+  for (TensorType type : {TensorType::Q4_0, TensorType::Q8_0}) {
+    const int64_t rows = 56, cols = 256;  // 7 groups of 8: pairs and a lone group
+    const auto data = random_matrix(type, rows, cols, rng);
+    MatrixView w{type, data.data(), rows, cols, quant::row_bytes(type, cols)};
+    PackedWeights store;
+    ASSERT_TRUE(store.pack(w));
+    const int64_t max_tokens = 19;
+    std::vector<float> x(static_cast<size_t>(max_tokens * cols));
+    std::normal_distribution<float> normal;
+    for (auto& v : x) v = normal(rng);
+    for (CpuPath path : supported_cpu_paths()) {
+      std::vector<float> alone(static_cast<size_t>(max_tokens * rows));
+      for (int64_t t = 0; t < max_tokens; ++t) matmul(w, x.data() + t * cols, 1, alone.data() + t * rows, pool, path);
+      for (int64_t n_tokens : {2, 3, 4, 5, 8, 9, 16, 19}) {
+        std::vector<float> batch(static_cast<size_t>(n_tokens * rows));
+        matmul(w, x.data(), n_tokens, batch.data(), pool, path);
+        for (int64_t i = 0; i < n_tokens * rows; ++i) {
+          ASSERT_EQ(std::memcmp(&batch[static_cast<size_t>(i)], &alone[static_cast<size_t>(i)], sizeof(float)), 0)
+              << quant::type_info(type).name << " path " << cpu_path_name(path) << " tokens " << n_tokens << " token "
+              << i / rows << " row " << i % rows << ": " << batch[static_cast<size_t>(i)] << " vs "
+              << alone[static_cast<size_t>(i)];
+        }
+      }
+    }
   }
 }
 
