@@ -169,11 +169,16 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
 
   const kernels::AttentionShape shape{hp.n_head, hp.n_head_kv, hp.head_dim,
                                       1.0f / std::sqrt(static_cast<float>(hp.head_dim))};
-  // One work item per (token, kv head): causal, so token i sees positions <= its own.
+  // One work item per (kv head, token); causal, so a token's cost grows with
+  // its position. Items go kv-head-major and, within a head, tokens in the
+  // folded order 0, n-1, 1, n-2, ..., so that the threads' contiguous ranges
+  // get equal shares of short and long rows (in token order, the thread
+  // with the last tokens of a prompt did three times the work of the first).
   pool.parallel_for(n * hp.n_head_kv, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
-      const int64_t i = item / hp.n_head_kv;
-      const int kv_head = static_cast<int>(item % hp.n_head_kv);
+      const int kv_head = static_cast<int>(item / n);
+      const int64_t fold = item % n;
+      const int64_t i = fold % 2 == 0 ? fold / 2 : n - 1 - fold / 2;
       kernels::PagedKv kv{keys, values, kv::storage_type(cache.type()), row_bytes, bs,
                           batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])]};
       kernels::attend_paged(ws_.q.data() + i * hp.q_dim(), kv, batch.positions[static_cast<size_t>(i)] + 1, shape,

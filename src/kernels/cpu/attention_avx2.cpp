@@ -3,10 +3,13 @@
 // chunk's key/value head slices are converted to F32 once (F16 with F16C,
 // Q8_0 by blocks) and then serve every query head of the group; each head's
 // scores sit in a small stack buffer, then one rescale of its running output
-// per chunk.
+// per chunk. Scores come 8 rows at a time (8 dot products reduced together),
+// the exponentials 8 at a time (a polynomial, not libm's scalar expf), and
+// the weighted sum of value rows keeps 64 output dimensions in registers
+// across the chunk.
 #include <immintrin.h>
 
-#include <math.h>  // expf: a libm call, not an inline C++ wrapper compiled with AVX2 flags
+#include <math.h>  // INFINITY
 #include <cstdint>
 #include <cstring>
 
@@ -34,6 +37,75 @@ inline float dot(const float* a, const float* b, int n) {
   }
   if (i < n) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
   return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+// Lane r = sum of the 8 lanes of v[r]: an 8x8 transpose-and-add.
+inline __m256 reduce8(const __m256 v[8]) {
+  const __m256 a = _mm256_hadd_ps(_mm256_hadd_ps(v[0], v[1]), _mm256_hadd_ps(v[2], v[3]));
+  const __m256 b = _mm256_hadd_ps(_mm256_hadd_ps(v[4], v[5]), _mm256_hadd_ps(v[6], v[7]));
+  // a: lanes 0-3 = low halves of rows 0-3, lanes 4-7 = their high halves.
+  return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
+}
+
+// q . k_r for 8 consecutive key rows, hd a multiple of 8.
+inline __m256 dot8_rows(const float* q, const float* k, int64_t stride, int hd) {
+  __m256 acc[8];
+  for (int r = 0; r < 8; ++r) acc[r] = _mm256_setzero_ps();
+  for (int d = 0; d < hd; d += 8) {
+    const __m256 qv = _mm256_loadu_ps(q + d);
+    for (int r = 0; r < 8; ++r) acc[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + r * stride + d), acc[r]);
+  }
+  return reduce8(acc);
+}
+
+// e^x for x <= 0 (scores minus their running max), 8 lanes: x = n ln2 + f
+// with |f| <= ln2/2, e^f by a degree-6 polynomial (relative error about
+// 2e-7), 2^n through the exponent bits. Below -87 the result is 0 (e^-87 is
+// already below float's normal range, and the softmax weight is negligible).
+inline __m256 exp_nonpositive(__m256 x) {
+  const __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_LT_OQ);
+  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 f = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);  // ln2 in two parts: exact n * hi
+  f = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), f);
+  __m256 p = _mm256_set1_ps(1.0f / 720.0f);
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 120.0f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 24.0f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 6.0f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+  const __m256i pow2n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_andnot_ps(underflow, _mm256_mul_ps(p, _mm256_castsi256_ps(pow2n)));
+}
+
+inline float exp_nonpositive(float x) { return _mm256_cvtss_f32(exp_nonpositive(_mm256_set1_ps(x))); }
+
+// acc[0..hd) = acc * scale + sum_r w[r] * v_r, 64 dimensions at a time in
+// registers.
+inline void scale_and_accumulate(float* acc, float scale, const float* w, const float* v, int64_t stride, int rows,
+                                 int hd) {
+  const __m256 s = _mm256_set1_ps(scale);
+  for (int d0 = 0; d0 < hd; d0 += 64) {
+    const int width = hd - d0 < 64 ? hd - d0 : 64;  // a multiple of 8
+    __m256 a[8];
+    for (int k = 0; k < 8; ++k) a[k] = k * 8 < width ? _mm256_mul_ps(_mm256_load_ps(acc + d0 + 8 * k), s) : s;
+    if (width == 64) {
+      for (int r = 0; r < rows; ++r) {
+        const __m256 wv = _mm256_set1_ps(w[r]);
+        const float* vr = v + r * stride + d0;
+        for (int k = 0; k < 8; ++k) a[k] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(vr + 8 * k), a[k]);
+      }
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        const __m256 wv = _mm256_set1_ps(w[r]);
+        const float* vr = v + r * stride + d0;
+        for (int k = 0; k < width / 8; ++k) a[k] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(vr + 8 * k), a[k]);
+      }
+    }
+    for (int k = 0; k < width / 8; ++k) _mm256_store_ps(acc + d0 + 8 * k, a[k]);
+  }
 }
 
 inline float half_to_float(uint16_t h) { return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h))); }
@@ -102,27 +174,29 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
     const float* vt = load_tile(kv, kv.values + slot0 * kv.row_bytes, rows, elem0, hd, vtile, &vs);
     for (int g = 0; g < group; ++g) {
       const float* qh = q + static_cast<int64_t>(kv_head * group + g) * hd;
-      float chunk_max = -INFINITY;
-      for (int r = 0; r < rows; ++r) {
-        scores[r] = dot(qh, kt + r * ks, hd) * shape.scale;
-        chunk_max = scores[r] > chunk_max ? scores[r] : chunk_max;
+      int r = 0;
+      for (; r + 8 <= rows; r += 8) {
+        _mm256_storeu_ps(scores + r, _mm256_mul_ps(dot8_rows(qh, kt + r * ks, ks, hd), _mm256_set1_ps(shape.scale)));
       }
-      if (chunk_max > m[g]) {
-        const float correction = expf(m[g] - chunk_max);  // 0 on the first chunk
-        l[g] *= correction;
-        const __m256 corr = _mm256_set1_ps(correction);
-        for (int d = 0; d < hd; d += 8) _mm256_store_ps(acc[g] + d, _mm256_mul_ps(_mm256_load_ps(acc[g] + d), corr));
-        m[g] = chunk_max;
+      for (; r < rows; ++r) scores[r] = dot(qh, kt + r * ks, hd) * shape.scale;
+      float chunk_max = m[g];
+      for (r = 0; r < rows; ++r) chunk_max = scores[r] > chunk_max ? scores[r] : chunk_max;
+      const float correction = exp_nonpositive(m[g] - chunk_max);  // 0 on the first chunk, 1 if the max held
+      m[g] = chunk_max;
+      const __m256 mv = _mm256_set1_ps(chunk_max);
+      __m256 lsum = _mm256_setzero_ps();
+      for (r = 0; r + 8 <= rows; r += 8) {
+        const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + r), mv));
+        _mm256_storeu_ps(scores + r, e);
+        lsum = _mm256_add_ps(lsum, e);
       }
-      for (int r = 0; r < rows; ++r) {
-        const float w = expf(scores[r] - m[g]);
-        l[g] += w;
-        const __m256 wv = _mm256_set1_ps(w);
-        const float* v = vt + r * vs;
-        for (int d = 0; d < hd; d += 8) {
-          _mm256_store_ps(acc[g] + d, _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + d), _mm256_load_ps(acc[g] + d)));
-        }
+      float l_chunk = hsum(lsum);
+      for (; r < rows; ++r) {
+        scores[r] = exp_nonpositive(scores[r] - chunk_max);
+        l_chunk += scores[r];
       }
+      l[g] = l[g] * correction + l_chunk;
+      scale_and_accumulate(acc[g], correction, scores, vt, vs, rows, hd);
     }
     p0 += rows;
   }
