@@ -156,6 +156,12 @@ const DotKernel kQ5_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_1_n);
 #undef PAGODA_DOT_KERNEL_PACKED
 #undef PAGODA_DOT16
 
+DotKernel with_panel16(quant::TensorType type) {
+  DotKernel k = *isa_kernels_avx2().kernel(type);
+  k.panel16 = panel16_avx512(type);
+  return k;
+}
+
 const DotKernel* kernel_for(quant::TensorType type) {
   switch (type) {
     case quant::TensorType::Q4_0: return &kQ4_0;
@@ -163,6 +169,19 @@ const DotKernel* kernel_for(quant::TensorType type) {
     case quant::TensorType::Q4_1: return &kQ4_1;
     case quant::TensorType::Q5_0: return &kQ5_0;
     case quant::TensorType::Q5_1: return &kQ5_1;
+    // The AVX2 dot kernels (for few tokens) plus the panel GEMM.
+    case quant::TensorType::Q4_K: {
+      static const DotKernel kQ4_K = with_panel16(type);
+      return &kQ4_K;
+    }
+    case quant::TensorType::Q5_K: {
+      static const DotKernel kQ5_K = with_panel16(type);
+      return &kQ5_K;
+    }
+    case quant::TensorType::Q6_K: {
+      static const DotKernel kQ6_K = with_panel16(type);
+      return &kQ6_K;
+    }
     default: return nullptr;
   }
 }

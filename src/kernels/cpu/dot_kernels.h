@@ -43,6 +43,12 @@ using QuantizeActFn = void (*)(const float* x, void* out, int64_t n);
 constexpr int kMaxDotColumns = 4;
 constexpr int kMaxPackedColumns = 8;  // activation rows per call of a packed (dot8) kernel
 
+// Products of `rows` (<= 16) plain-layout weight rows (row_bytes apart)
+// with n_tokens activation rows (stride apart), for prompt-sized batches:
+// y[t * y_stride + r] for r < rows.
+using PanelFn = void (*)(int64_t n, const void* w, size_t row_bytes, int rows, const void* act, size_t stride,
+                         int64_t n_tokens, float* y, int64_t y_stride);
+
 struct DotKernel {
   ActFormat format;
   DotFn dot;
@@ -54,6 +60,9 @@ struct DotKernel {
   // (n / 32) group-blocks after w), n_act <= kMaxPackedColumns, out is
   // [n_act][16]. nullptr where the ISA has none.
   DotFn dot16 = nullptr;
+  // Converts 16 rows at a time into an 8-bit panel, then runs all tokens
+  // through it (cpu/panel_kquants_avx512.cpp). nullptr where the ISA has none.
+  PanelFn panel16 = nullptr;
 };
 
 struct IsaKernels {
@@ -70,5 +79,8 @@ void quantize_act_q8k_ref(const float* x, void* out, int64_t n);
 
 const IsaKernels& isa_kernels_avx2();
 const IsaKernels& isa_kernels_avx512();
+
+// The AVX-512 panel GEMM for a type, or nullptr.
+PanelFn panel16_avx512(quant::TensorType type);
 
 }  // namespace pagoda::kernels::cpu

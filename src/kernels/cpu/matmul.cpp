@@ -109,11 +109,21 @@ int64_t packed_groups(const cpu::DotKernel& kernel, const MatrixView& w) {
 
 int64_t groups_per_unit(const cpu::DotKernel& kernel) { return kernel.dot16 ? 2 : 1; }
 
+// Panels pay for their conversion once per 16 rows: worth it for prompt-sized
+// batches, not for a few decode tokens.
+constexpr int64_t kMinTokensForPanels = 16;
+constexpr int64_t kPanelRows = 16;
+
+bool use_panels(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_tokens) {
+  return kernel.panel16 && packed_groups(kernel, w) == 0 && n_tokens >= kMinTokensForPanels;
+}
+
 int64_t group_units(const cpu::DotKernel& kernel, const MatrixView& w) {
   return (packed_groups(kernel, w) + groups_per_unit(kernel) - 1) / groups_per_unit(kernel);
 }
 
-int64_t work_units(const cpu::DotKernel& kernel, const MatrixView& w) {
+int64_t work_units(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_tokens) {
+  if (use_panels(kernel, w, n_tokens)) return (w.rows + kPanelRows - 1) / kPanelRows;
   return group_units(kernel, w) + (w.rows - packed_groups(kernel, w) * 8);
 }
 
@@ -126,6 +136,14 @@ void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t*
                int64_t begin, int64_t end, float* y) {
   constexpr int64_t kRowBlock = 8;
   constexpr int64_t kMinTokensFor16Rows = 4;
+  if (use_panels(kernel, w, n_tokens)) {
+    for (int64_t u = begin; u < end; ++u) {
+      const int64_t r0 = u * kPanelRows;
+      const int rows = static_cast<int>(std::min(kPanelRows, w.rows - r0));
+      kernel.panel16(w.cols, w.row(r0), w.row_bytes, rows, act, stride, n_tokens, y + r0, w.rows);
+    }
+    return;
+  }
   const int64_t groups = packed_groups(kernel, w);
   const int64_t units = group_units(kernel, w);
   const int64_t per_unit = groups_per_unit(kernel);
@@ -177,7 +195,7 @@ void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, Thr
   }
   const size_t stride = cpu::act_row_bytes(kernel->format, w.cols);
   const uint8_t* act = prepare_activations(*isa, *kernel, x, n_tokens, w.cols, pool);
-  pool.parallel_for(work_units(*kernel, w), [&](int64_t begin, int64_t end) {
+  pool.parallel_for(work_units(*kernel, w, n_tokens), [&](int64_t begin, int64_t end) {
     dot_units(*kernel, w, act, stride, n_tokens, begin, end, y);
   });
 }
@@ -206,12 +224,12 @@ void matmul_shared_input(std::initializer_list<MatmulOutput> outputs, const floa
   const uint8_t* act = prepare_activations(*isa, *kernels[0], x, n_tokens, cols, pool);
   int64_t total_units = 0;
   i = 0;
-  for (const MatmulOutput& o : outputs) total_units += work_units(*kernels[i++], *o.w);
+  for (const MatmulOutput& o : outputs) total_units += work_units(*kernels[i++], *o.w, n_tokens);
   pool.parallel_for(total_units, [&](int64_t begin, int64_t end) {
     int64_t first = 0;  // global index of the current output's unit 0
     size_t k = 0;
     for (const MatmulOutput& o : outputs) {
-      const int64_t units = work_units(*kernels[k], *o.w);
+      const int64_t units = work_units(*kernels[k], *o.w, n_tokens);
       const int64_t lo = std::max(begin, first), hi = std::min(end, first + units);
       if (lo < hi) dot_units(*kernels[k], *o.w, act, stride, n_tokens, lo - first, hi - first, o.y);
       first += units;

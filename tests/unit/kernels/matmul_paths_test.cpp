@@ -71,7 +71,7 @@ TEST_P(MatmulPaths, MatchReferenceWithinActivationQuantizationBound) {
   ThreadPool pool(2);
   for (auto [rows, k_blocks, n_tokens] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
            {1, 1, 1},  {7, 3, 1},  {33, 2, 5}, {16, 1, 4},  {9, 4, 9},  {64, 8, 3},
-           {24, 3, 1}, {16, 2, 7}, {8, 1, 17}, {24, 2, 12}, {41, 3, 4}}) {
+           {24, 3, 1}, {16, 2, 7}, {8, 1, 17}, {24, 2, 12}, {41, 3, 4}, {37, 2, 20}, {16, 1, 33}}) {
     const int64_t cols = unit * k_blocks;
     const auto w_data = random_matrix(type, rows, cols, rng);
     const MatrixView w{type, w_data.data(), rows, cols, quant::row_bytes(type, cols)};

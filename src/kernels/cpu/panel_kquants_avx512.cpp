@@ -1,0 +1,211 @@
+// Prompt-processing GEMM for the K-quants on AVX-512 VNNI: "convert, then
+// GEMM". 16 weight rows at a time are unpacked once into an 8-bit,
+// row-interleaved panel in a thread-local buffer (quants as unsigned bytes,
+// sub-block scales as int32, the offset terms as int16 pairs, super-block
+// scales as floats), then every token runs through the panel with one
+// weight row per 32-bit lane of a 512-bit register, as the packed Q4_0
+// kernels do. The unpacking is paid once per 16 rows, not once per token.
+//
+// Per super-block and row, with integer sums over the token's Q8K
+// activation q_a (scale d_a, group sums bsums):
+//   Q4_K, Q5_K: d * sum_s sc_s * <q, q_a>_s  -  dmin * sum_s m_s * sum_s(q_a)
+//   Q6_K: d * sum_s sc_s * <q, q_a>_s  -  32 d * sum_s sc_s * sum_s(q_a)
+// both "d * main - dm * offset", where the offset is a sum over the 16
+// bsums with per-row int16 coefficients (vpdpwssd), and the result is
+// scaled by d_a. Integer sums are exact; only the final multiply-adds round.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // see dot_avx512.cpp
+#include <immintrin.h>
+
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/cpu/dot_kernels.h"
+#include "quant/blocks.h"
+
+namespace pagoda::kernels::cpu {
+namespace {
+
+constexpr int kRows = 16;
+constexpr int kChunks = 64;  // 4 elements each per super-block
+
+// One super-block of a 16-row panel.
+struct alignas(64) KPanel {
+  uint8_t q[kChunks][kRows][4];  // chunk c: elements 4c..4c+3 of each row
+  int32_t scale[16][kRows];      // sub-block scales (Q4_K: sub-blocks of 32 use entries 0..7)
+  int16_t offset[8][kRows][2];   // coefficients of bsums[2p], bsums[2p+1]
+  float d[kRows];                // multiplies the main sum
+  float dm[kRows];               // multiplies the offset sum
+};
+
+float fp16(uint16_t h) { return _cvtsh_ss(h); }
+
+// Unpacked quants of one row's super-block: 256 bytes in element order,
+// written into `rows_q` (row r at 256 r); then transposed to the panel's
+// chunk-major layout.
+void transpose_quants(const uint8_t (*rows_q)[256], KPanel& p) {
+  for (int c = 0; c < kChunks; ++c) {
+    for (int r = 0; r < kRows; ++r) std::memcpy(p.q[c][r], rows_q[r] + 4 * c, 4);
+  }
+}
+
+// Q4_K, and Q5_K with its 5th bits: bit s of qh[l] for element 32 s + l.
+template <typename Block>
+void unpack_k4_family_row(const Block& b, uint8_t* q) {
+  const __m256i mask = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+  for (int k = 0; k < 4; ++k) {
+    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * k));
+    __m256i lo = _mm256_and_si256(bytes, mask), hi = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), mask);
+    if constexpr (std::is_same_v<Block, quant::BlockQ5_K>) {
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
+      lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), one), 4));
+      hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k + 1), one), 4));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + 64 * k), lo);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + 64 * k + 32), hi);
+  }
+}
+
+void unpack_q6_k_row(const quant::BlockQ6_K& b, uint8_t* q) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03);
+  for (int half = 0; half < 2; ++half) {
+    const uint8_t* ql = b.ql + 64 * half;
+    const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+    const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * half));
+    const __m256i lows[4] = {_mm256_and_si256(l0, low4), _mm256_and_si256(l1, low4),
+                             _mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
+                             _mm256_and_si256(_mm256_srli_epi16(l1, 4), low4)};
+    for (int t = 0; t < 4; ++t) {
+      const __m256i high = _mm256_and_si256(_mm256_srli_epi16(h, 2 * t), low2);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + 128 * half + 32 * t),
+                          _mm256_or_si256(lows[t], _mm256_slli_epi16(high, 4)));
+    }
+  }
+}
+
+// Rows past `rows` stay zero: they contribute nothing and are not stored.
+template <typename Block>
+void convert_k4_family(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels) {
+  alignas(64) uint8_t rows_q[kRows][256] = {};
+  for (int64_t i = 0; i < blocks; ++i) {
+    KPanel& p = panels[i];
+    std::memset(static_cast<void*>(&p.scale), 0, sizeof(p.scale) + sizeof(p.offset) + sizeof(p.d) + sizeof(p.dm));
+    for (int r = 0; r < rows; ++r) {
+      const auto& b = reinterpret_cast<const Block*>(w + static_cast<size_t>(r) * row_bytes)[i];
+      unpack_k4_family_row(b, rows_q[r]);
+      p.d[r] = fp16(b.d);
+      p.dm[r] = fp16(b.dmin);
+      const uint8_t* s = b.scales;
+      for (int j = 0; j < 8; ++j) {
+        const int sc = j < 4 ? s[j] & 63 : (s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4);
+        const int m = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+        p.scale[j][r] = sc;
+        p.offset[j][r][0] = p.offset[j][r][1] = static_cast<int16_t>(m);  // bsums 2j, 2j+1 lie in sub-block j
+      }
+    }
+    transpose_quants(rows_q, p);
+  }
+}
+
+void convert_q6_k(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels) {
+  alignas(64) uint8_t rows_q[kRows][256] = {};
+  for (int64_t i = 0; i < blocks; ++i) {
+    KPanel& p = panels[i];
+    std::memset(static_cast<void*>(&p.scale), 0, sizeof(p.scale) + sizeof(p.offset) + sizeof(p.d) + sizeof(p.dm));
+    for (int r = 0; r < rows; ++r) {
+      const auto& b = reinterpret_cast<const quant::BlockQ6_K*>(w + static_cast<size_t>(r) * row_bytes)[i];
+      unpack_q6_k_row(b, rows_q[r]);
+      p.d[r] = fp16(b.d);
+      p.dm[r] = 32.0f * p.d[r];  // exact: a power of two
+      for (int s = 0; s < 16; ++s) p.scale[s][r] = b.scales[s];
+      for (int k = 0; k < 8; ++k) {
+        p.offset[k][r][0] = b.scales[2 * k];
+        p.offset[k][r][1] = b.scales[2 * k + 1];
+      }
+    }
+    transpose_quants(rows_q, p);
+  }
+}
+
+inline __m512i broadcast4(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// N tokens (<= 8) through a converted panel; out is [N][16]. kSubChunks:
+// chunks per sub-block (8 for Q4_K's 32 elements, 4 for Q6_K's 16).
+template <int kSubChunks, int N>
+void panel_tokens(const KPanel* panels, int64_t blocks, const uint8_t* act, size_t stride, float* out) {
+  constexpr int kSubBlocks = kChunks / kSubChunks;
+  const ActBlockQ8K* a[N];
+  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(act + j * stride);
+  __m512 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < blocks; ++i) {
+    const KPanel& p = panels[i];
+    __m512i main[N];
+    for (int j = 0; j < N; ++j) main[j] = _mm512_setzero_si512();
+    for (int s = 0; s < kSubBlocks; ++s) {
+      __m512i w[kSubChunks];
+      for (int v = 0; v < kSubChunks; ++v) w[v] = _mm512_load_si512(p.q[s * kSubChunks + v]);
+      const __m512i scale = _mm512_load_si512(p.scale[s]);
+      for (int j = 0; j < N; ++j) {
+        const int8_t* x = a[j][i].qs + 4 * kSubChunks * s;
+        __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
+        for (int v = 0; v < kSubChunks; v += 2) {
+          s0 = _mm512_dpbusd_epi32(s0, w[v], broadcast4(x + 4 * v));
+          s1 = _mm512_dpbusd_epi32(s1, w[v + 1], broadcast4(x + 4 * v + 4));
+        }
+        main[j] = _mm512_add_epi32(main[j], _mm512_mullo_epi32(_mm512_add_epi32(s0, s1), scale));
+      }
+    }
+    const __m512 d = _mm512_load_ps(p.d), dm = _mm512_load_ps(p.dm);
+    for (int j = 0; j < N; ++j) {
+      const ActBlockQ8K& x = a[j][i];
+      __m512i offset = _mm512_setzero_si512();
+      for (int k = 0; k < 8; ++k) offset = _mm512_dpwssd_epi32(offset, _mm512_load_si512(p.offset[k]), broadcast4(x.bsums + 2 * k));
+      const __m512 total = _mm512_fmsub_ps(_mm512_cvtepi32_ps(main[j]), d, _mm512_mul_ps(_mm512_cvtepi32_ps(offset), dm));
+      acc[j] = _mm512_fmadd_ps(total, _mm512_set1_ps(x.d), acc[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) _mm512_storeu_ps(out + 16 * j, acc[j]);
+}
+
+using ConvertFn = void (*)(const uint8_t*, size_t, int, int64_t, KPanel*);
+using TokensFn = void (*)(const KPanel*, int64_t, const uint8_t*, size_t, float*);
+
+template <int kSubChunks>
+constexpr TokensFn kTokens[kMaxPackedColumns] = {
+    panel_tokens<kSubChunks, 1>, panel_tokens<kSubChunks, 2>, panel_tokens<kSubChunks, 3>, panel_tokens<kSubChunks, 4>,
+    panel_tokens<kSubChunks, 5>, panel_tokens<kSubChunks, 6>, panel_tokens<kSubChunks, 7>, panel_tokens<kSubChunks, 8>};
+
+template <ConvertFn kConvert, int kSubChunks>
+void panel16(int64_t n, const void* w, size_t row_bytes, int rows, const void* act, size_t stride, int64_t n_tokens,
+             float* y, int64_t y_stride) {
+  const int64_t blocks = n / 256;
+  thread_local std::vector<KPanel> panels;
+  if (panels.size() < static_cast<size_t>(blocks)) panels.resize(static_cast<size_t>(blocks));
+  kConvert(static_cast<const uint8_t*>(w), row_bytes, rows, blocks, panels.data());
+  const auto* a = static_cast<const uint8_t*>(act);
+  float out[kMaxPackedColumns * kRows];
+  for (int64_t t = 0; t < n_tokens; t += kMaxPackedColumns) {
+    const int cols = static_cast<int>(n_tokens - t < kMaxPackedColumns ? n_tokens - t : kMaxPackedColumns);
+    kTokens<kSubChunks>[cols - 1](panels.data(), blocks, a + static_cast<size_t>(t) * stride, stride, out);
+    for (int j = 0; j < cols; ++j) std::memcpy(y + (t + j) * y_stride, out + kRows * j, static_cast<size_t>(rows) * sizeof(float));
+  }
+}
+
+}  // namespace
+
+PanelFn panel16_avx512(quant::TensorType type) {
+  switch (type) {
+    case quant::TensorType::Q4_K: return panel16<convert_k4_family<quant::BlockQ4_K>, 8>;
+    case quant::TensorType::Q5_K: return panel16<convert_k4_family<quant::BlockQ5_K>, 8>;
+    case quant::TensorType::Q6_K: return panel16<convert_q6_k, 4>;
+    default: return nullptr;
+  }
+}
+
+}  // namespace pagoda::kernels::cpu
