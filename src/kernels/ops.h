@@ -3,6 +3,8 @@
 // position embedding, activations, softmax. Shapes are in the comments.
 #include <cstdint>
 
+#include "kernels/cpu_features.h"
+
 namespace pagoda::kernels {
 
 // out[i] = x[i] / sqrt(mean(x^2) + eps) * weight[i], i < n. out may alias x.
@@ -15,7 +17,7 @@ enum class RopeOrdering {
 
 struct RopeParams {
   int head_dim = 0;
-  int n_rot = 0;           // leading dims of each head that rotate (<= head_dim)
+  int n_rot = 0;  // leading dims of each head that rotate (<= head_dim)
   float freq_base = 10000.0f;
   float freq_scale = 1.0f;  // linear scaling: position * freq_scale
   RopeOrdering ordering = RopeOrdering::Normal;
@@ -29,7 +31,9 @@ struct RopeParams {
 void rope(float* x, int n_heads, int64_t position, const RopeParams& params);
 
 // gate[i] = silu(gate[i]) * up[i]  (SwiGLU), i < n.
+// Runs on best_cpu_path(); the overload with a path is for tests.
 void silu_mul(float* gate, const float* up, int64_t n);
+void silu_mul(float* gate, const float* up, int64_t n, CpuPath path);
 
 // In-place softmax over x[0..n).
 void softmax(float* x, int64_t n);

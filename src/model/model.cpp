@@ -17,6 +17,34 @@ void resize(std::vector<float>& v, int64_t n) {
   if (v.size() < static_cast<size_t>(n)) v.resize(static_cast<size_t>(n));
 }
 
+// body(i) for each token row i < n, spread over the pool when there are
+// several (a batch's norms and rotations were serial work that left the
+// other threads waiting).
+template <typename Body>
+void for_each_token(ThreadPool& pool, int64_t n, Body&& body) {
+  if (n == 1) {
+    body(0);
+    return;
+  }
+  pool.parallel_for(n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) body(i);
+  });
+}
+
+// body(begin, end) over [0, n) in one slice per thread; element-wise work
+// too small to be worth a dispatch runs inline.
+template <typename Body>
+void for_each_slice(ThreadPool& pool, int64_t n, Body&& body) {
+  constexpr int64_t kMinPerThread = 4096;
+  if (n < 2 * kMinPerThread || pool.size() == 1) {
+    body(int64_t{0}, n);
+    return;
+  }
+  pool.parallel_for(pool.size(), [&](int64_t first, int64_t last) {
+    for (int64_t t = first; t < last; ++t) body(n * t / pool.size(), n * (t + 1) / pool.size());
+  });
+}
+
 }  // namespace
 
 Model::Model(gguf::File file, HParams hp, Weights w)
@@ -28,7 +56,8 @@ Model::Model(gguf::File file, HParams hp, Weights w)
   const char* off = std::getenv("PAGODA_NO_REPACK");
   if (kernels::best_cpu_path() == kernels::CpuPath::Reference || (off && std::string(off) == "1")) return;
   for (LayerWeights& l : weights_.layers) {
-    for (kernels::MatrixView* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) packed_.pack(*m);
+    for (kernels::MatrixView* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
+      packed_.pack(*m);
   }
   packed_.pack(weights_.output);
 }
@@ -58,14 +87,18 @@ void Model::validate(const Batch& batch, const kv::PagedKvCache& cache) const {
   if (cache.shape().n_layer != hparams_.n_layer || cache.shape().kv_dim() != hparams_.kv_dim()) {
     fail("forward: the KV cache was made for another model shape");
   }
-  if (batch.positions.size() != n || batch.seq_index.size() != n) fail("forward: positions/seq_index do not match the tokens");
+  if (batch.positions.size() != n || batch.seq_index.size() != n)
+    fail("forward: positions/seq_index do not match the tokens");
   for (size_t i = 0; i < n; ++i) {
     const int32_t id = batch.tokens[i];
-    if (id < 0 || id >= hparams_.n_vocab) fail("token id ", id, " is outside the vocabulary (size ", hparams_.n_vocab, ")");
+    if (id < 0 || id >= hparams_.n_vocab)
+      fail("token id ", id, " is outside the vocabulary (size ", hparams_.n_vocab, ")");
     const int32_t s = batch.seq_index[i];
-    if (s < 0 || static_cast<size_t>(s) >= batch.block_tables.size()) fail("forward: token ", i, " has no block table");
+    if (s < 0 || static_cast<size_t>(s) >= batch.block_tables.size())
+      fail("forward: token ", i, " has no block table");
     const int32_t pos = batch.positions[i];
-    if (pos < 0 || (pos / cache.block_size()) >= static_cast<int64_t>(batch.block_tables[static_cast<size_t>(s)].size())) {
+    if (pos < 0 || (pos / cache.block_size()) >=
+                       static_cast<int64_t>(batch.block_tables[static_cast<size_t>(s)].size())) {
       fail("forward: position ", pos, " of token ", i, " is not covered by its block table");
     }
   }
@@ -77,7 +110,8 @@ void Model::validate(const Batch& batch, const kv::PagedKvCache& cache) const {
   }
 }
 
-void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool, std::vector<float>& logits) {
+void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool,
+                    std::vector<float>& logits) {
   const HParams& hp = hparams_;
   validate(batch, cache);
   const auto n = static_cast<int64_t>(batch.tokens.size());
@@ -91,7 +125,8 @@ void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& poo
   resize(ws_.ffn_up, n * hp.n_ff);
   resize(ws_.tmp, n * hp.n_embd);
 
-  for (int64_t i = 0; i < n; ++i) kernels::get_row(weights_.token_embd, batch.tokens[static_cast<size_t>(i)], ws_.x.data() + i * hp.n_embd);
+  for (int64_t i = 0; i < n; ++i)
+    kernels::get_row(weights_.token_embd, batch.tokens[static_cast<size_t>(i)], ws_.x.data() + i * hp.n_embd);
 
   for (int l = 0; l < hp.n_layer; ++l) {
     attention_block(l, batch, cache, pool);
@@ -102,11 +137,11 @@ void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& poo
   const auto rows = static_cast<int64_t>(batch.logits_rows.size());
   logits.resize(static_cast<size_t>(rows * hp.n_vocab));
   if (rows == 0) return;
-  for (int64_t r = 0; r < rows; ++r) {
+  for_each_token(pool, rows, [&](int64_t r) {
     const int64_t i = batch.logits_rows[static_cast<size_t>(r)];
-    kernels::rms_norm(ws_.x.data() + i * hp.n_embd, weights_.output_norm.data(), ws_.xb.data() + r * hp.n_embd,
-                      hp.n_embd, hp.rms_eps);
-  }
+    kernels::rms_norm(ws_.x.data() + i * hp.n_embd, weights_.output_norm.data(),
+                      ws_.xb.data() + r * hp.n_embd, hp.n_embd, hp.rms_eps);
+  });
   observe("output.weight", ws_.xb.data(), rows, hp.n_embd);
   kernels::matmul(weights_.output, ws_.xb.data(), rows, logits.data(), pool);
 }
@@ -126,13 +161,14 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
   const int64_t kv_dim = hp.kv_dim();
   const int bs = cache.block_size();
 
-  for (int64_t i = 0; i < n; ++i) {
-    kernels::rms_norm(ws_.x.data() + i * hp.n_embd, w.attn_norm.data(), ws_.xb.data() + i * hp.n_embd, hp.n_embd,
-                      hp.rms_eps);
-  }
-  for (const char* t : {"attn_q.weight", "attn_k.weight", "attn_v.weight"}) observe(l, t, ws_.xb.data(), n, hp.n_embd);
-  kernels::matmul_shared_input({{&w.wq, ws_.q.data()}, {&w.wk, ws_.k.data()}, {&w.wv, ws_.v.data()}}, ws_.xb.data(),
-                               n, pool);
+  for_each_token(pool, n, [&](int64_t i) {
+    kernels::rms_norm(ws_.x.data() + i * hp.n_embd, w.attn_norm.data(), ws_.xb.data() + i * hp.n_embd,
+                      hp.n_embd, hp.rms_eps);
+  });
+  for (const char* t : {"attn_q.weight", "attn_k.weight", "attn_v.weight"})
+    observe(l, t, ws_.xb.data(), n, hp.n_embd);
+  kernels::matmul_shared_input({{&w.wq, ws_.q.data()}, {&w.wk, ws_.k.data()}, {&w.wv, ws_.v.data()}},
+                               ws_.xb.data(), n, pool);
   if (!w.bq.empty()) {
     for (int64_t i = 0; i < n; ++i) {
       kernels::add(ws_.q.data() + i * hp.q_dim(), w.bq.data(), hp.q_dim());
@@ -146,7 +182,7 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
   const size_t row_bytes = cache.row_bytes();
   uint8_t* keys = cache.keys(l);
   uint8_t* values = cache.values(l);
-  for (int64_t i = 0; i < n; ++i) {
+  for_each_token(pool, n, [&](int64_t i) {
     const int32_t pos = batch.positions[static_cast<size_t>(i)];
     const auto& table = batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])];
     const size_t slot = static_cast<size_t>(table[static_cast<size_t>(pos / bs)]) * static_cast<size_t>(bs) +
@@ -165,7 +201,7 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
     kernels::rope(ws_.k.data() + i * kv_dim, hp.n_head_kv, pos, hp.rope);
     kv::store_kv_row(cache.type(), ws_.k.data() + i * kv_dim, kv_dim, keys + slot * row_bytes);
     kv::store_kv_row(cache.type(), ws_.v.data() + i * kv_dim, kv_dim, values + slot * row_bytes);
-  }
+  });
 
   const kernels::AttentionShape shape{hp.n_head, hp.n_head_kv, hp.head_dim,
                                       1.0f / std::sqrt(static_cast<float>(hp.head_dim))};
@@ -179,32 +215,42 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
       const int kv_head = static_cast<int>(item / n);
       const int64_t fold = item % n;
       const int64_t i = fold % 2 == 0 ? fold / 2 : n - 1 - fold / 2;
-      kernels::PagedKv kv{keys, values, kv::storage_type(cache.type()), row_bytes, bs,
+      kernels::PagedKv kv{keys,
+                          values,
+                          kv::storage_type(cache.type()),
+                          row_bytes,
+                          bs,
                           batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])]};
-      kernels::attend_paged(ws_.q.data() + i * hp.q_dim(), kv, batch.positions[static_cast<size_t>(i)] + 1, shape,
-                            kv_head, ws_.att.data() + i * hp.q_dim());
+      kernels::attend_paged(ws_.q.data() + i * hp.q_dim(), kv, batch.positions[static_cast<size_t>(i)] + 1,
+                            shape, kv_head, ws_.att.data() + i * hp.q_dim());
     }
   });
 
   observe(l, "attn_output.weight", ws_.att.data(), n, hp.q_dim());
   kernels::matmul(w.wo, ws_.att.data(), n, ws_.tmp.data(), pool);
-  kernels::add(ws_.x.data(), ws_.tmp.data(), n * hp.n_embd);
+  for_each_slice(pool, n * hp.n_embd, [&](int64_t begin, int64_t end) {
+    kernels::add(ws_.x.data() + begin, ws_.tmp.data() + begin, end - begin);
+  });
 }
 
 void Model::ffn_block(int l, int64_t n, ThreadPool& pool) {
   const HParams& hp = hparams_;
   const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
-  for (int64_t i = 0; i < n; ++i) {
-    kernels::rms_norm(ws_.x.data() + i * hp.n_embd, w.ffn_norm.data(), ws_.xb.data() + i * hp.n_embd, hp.n_embd,
-                      hp.rms_eps);
-  }
+  for_each_token(pool, n, [&](int64_t i) {
+    kernels::rms_norm(ws_.x.data() + i * hp.n_embd, w.ffn_norm.data(), ws_.xb.data() + i * hp.n_embd,
+                      hp.n_embd, hp.rms_eps);
+  });
   for (const char* t : {"ffn_gate.weight", "ffn_up.weight"}) observe(l, t, ws_.xb.data(), n, hp.n_embd);
-  kernels::matmul_shared_input({{&w.w_gate, ws_.ffn_gate.data()}, {&w.w_up, ws_.ffn_up.data()}}, ws_.xb.data(), n,
-                               pool);
-  kernels::silu_mul(ws_.ffn_gate.data(), ws_.ffn_up.data(), n * hp.n_ff);
+  kernels::matmul_shared_input({{&w.w_gate, ws_.ffn_gate.data()}, {&w.w_up, ws_.ffn_up.data()}},
+                               ws_.xb.data(), n, pool);
+  for_each_slice(pool, n * hp.n_ff, [&](int64_t begin, int64_t end) {
+    kernels::silu_mul(ws_.ffn_gate.data() + begin, ws_.ffn_up.data() + begin, end - begin);
+  });
   observe(l, "ffn_down.weight", ws_.ffn_gate.data(), n, hp.n_ff);
   kernels::matmul(w.w_down, ws_.ffn_gate.data(), n, ws_.tmp.data(), pool);
-  kernels::add(ws_.x.data(), ws_.tmp.data(), n * hp.n_embd);
+  for_each_slice(pool, n * hp.n_embd, [&](int64_t begin, int64_t end) {
+    kernels::add(ws_.x.data() + begin, ws_.tmp.data() + begin, end - begin);
+  });
 }
 
 }  // namespace pagoda::model

@@ -8,12 +8,13 @@
 // the weighted sum of value rows keeps 64 output dimensions in registers
 // across the chunk.
 #include <immintrin.h>
-
 #include <math.h>  // INFINITY
+
 #include <cstdint>
 #include <cstring>
 
 #include "kernels/attention.h"
+#include "kernels/cpu/vec_math_avx2.h"
 #include "quant/blocks.h"
 
 namespace pagoda::kernels::cpu {
@@ -58,34 +59,10 @@ inline __m256 dot8_rows(const float* q, const float* k, int64_t stride, int hd) 
   return reduce8(acc);
 }
 
-// e^x for x <= 0 (scores minus their running max), 8 lanes: x = n ln2 + f
-// with |f| <= ln2/2, e^f by a degree-6 polynomial (relative error about
-// 2e-7), 2^n through the exponent bits. Below -87 the result is 0 (e^-87 is
-// already below float's normal range, and the softmax weight is negligible).
-inline __m256 exp_nonpositive(__m256 x) {
-  const __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_LT_OQ);
-  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 f = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);  // ln2 in two parts: exact n * hi
-  f = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), f);
-  __m256 p = _mm256_set1_ps(1.0f / 720.0f);
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 120.0f));
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 24.0f));
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 6.0f));
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-  const __m256i pow2n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_andnot_ps(underflow, _mm256_mul_ps(p, _mm256_castsi256_ps(pow2n)));
-}
-
-inline float exp_nonpositive(float x) { return _mm256_cvtss_f32(exp_nonpositive(_mm256_set1_ps(x))); }
-
 // acc[0..hd) = acc * scale + sum_r w[r] * v_r, 64 dimensions at a time in
 // registers.
-inline void scale_and_accumulate(float* acc, float scale, const float* w, const float* v, int64_t stride, int rows,
-                                 int hd) {
+inline void scale_and_accumulate(float* acc, float scale, const float* w, const float* v, int64_t stride,
+                                 int rows, int hd) {
   const __m256 s = _mm256_set1_ps(scale);
   for (int d0 = 0; d0 < hd; d0 += 64) {
     const int width = hd - d0 < 64 ? hd - d0 : 64;  // a multiple of 8
@@ -108,7 +85,9 @@ inline void scale_and_accumulate(float* acc, float scale, const float* w, const 
   }
 }
 
-inline float half_to_float(uint16_t h) { return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h))); }
+inline float half_to_float(uint16_t h) {
+  return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+}
 
 // Head slice [elem0, elem0 + hd) of `rows` consecutive stored rows as F32:
 // a pointer into the cache for F32, else converted into `tile`. Returns the
@@ -145,8 +124,8 @@ const float* load_tile(const PagedKv& kv, const uint8_t* base, int rows, int64_t
 
 }  // namespace
 
-bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
-                       float* out) {
+bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
+                       int kv_head, float* out) {
   const int hd = shape.head_dim;
   if (hd % 8 != 0 || hd > kMaxHeadDim) return false;
   const int group = shape.n_head / shape.n_head_kv;
@@ -167,8 +146,9 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
     if (rows64 > kChunk) rows64 = kChunk;
     if (rows64 > n_kv - p0) rows64 = n_kv - p0;
     const int rows = static_cast<int>(rows64);
-    const size_t slot0 = static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size) +
-                         static_cast<size_t>(off);
+    const size_t slot0 =
+        static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size) +
+        static_cast<size_t>(off);
     int64_t ks = 0, vs = 0;
     const float* kt = load_tile(kv, kv.keys + slot0 * kv.row_bytes, rows, elem0, hd, ktile, &ks);
     const float* vt = load_tile(kv, kv.values + slot0 * kv.row_bytes, rows, elem0, hd, vtile, &vs);
@@ -176,23 +156,24 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
       const float* qh = q + static_cast<int64_t>(kv_head * group + g) * hd;
       int r = 0;
       for (; r + 8 <= rows; r += 8) {
-        _mm256_storeu_ps(scores + r, _mm256_mul_ps(dot8_rows(qh, kt + r * ks, ks, hd), _mm256_set1_ps(shape.scale)));
+        _mm256_storeu_ps(scores + r,
+                         _mm256_mul_ps(dot8_rows(qh, kt + r * ks, ks, hd), _mm256_set1_ps(shape.scale)));
       }
       for (; r < rows; ++r) scores[r] = dot(qh, kt + r * ks, hd) * shape.scale;
       float chunk_max = m[g];
       for (r = 0; r < rows; ++r) chunk_max = scores[r] > chunk_max ? scores[r] : chunk_max;
-      const float correction = exp_nonpositive(m[g] - chunk_max);  // 0 on the first chunk, 1 if the max held
+      const float correction = exp_avx2(m[g] - chunk_max);  // 0 on the first chunk, 1 if the max held
       m[g] = chunk_max;
       const __m256 mv = _mm256_set1_ps(chunk_max);
       __m256 lsum = _mm256_setzero_ps();
       for (r = 0; r + 8 <= rows; r += 8) {
-        const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + r), mv));
+        const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + r), mv));
         _mm256_storeu_ps(scores + r, e);
         lsum = _mm256_add_ps(lsum, e);
       }
       float l_chunk = hsum(lsum);
       for (; r < rows; ++r) {
-        scores[r] = exp_nonpositive(scores[r] - chunk_max);
+        scores[r] = exp_avx2(scores[r] - chunk_max);
         l_chunk += scores[r];
       }
       l[g] = l[g] * correction + l_chunk;

@@ -20,8 +20,9 @@ namespace pagoda::kernels::cpu {
 namespace {
 
 // VNNI: one instruction for the u8 x s8 products and their sums of four.
-inline __m256i dot_u8_s8(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s); }
-
+inline __m256i dot_u8_s8(__m256i u, __m256i s) {
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+}
 
 #include "kernels/cpu/dot_legacy_x86.inc"
 
@@ -33,9 +34,23 @@ inline __m512i load_group_pair(const uint8_t* first, const uint8_t* second) {
 }
 
 inline __m512 scales_group_pair(const uint8_t* first, const uint8_t* second) {
-  const __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first))),
-                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(second)), 1);
+  const __m256i h = _mm256_inserti128_si256(
+      _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first))),
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(second)), 1);
   return _mm512_cvtph_ps(h);
+}
+
+// On the first pass over two groups (the weights come from memory) the
+// hardware prefetcher falls behind the two weight streams: fetching 16
+// group-blocks ahead measured +20% at 16 tokens (TinyLlama shape, 2
+// threads). Later passes find the weights in cache, where the extra
+// instructions only cost.
+inline void prefetch_ahead(const uint8_t* first, const uint8_t* second, size_t group_block) {
+  constexpr size_t kAhead = 16;
+  for (size_t line = 0; line < group_block; line += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(first + kAhead * group_block + line), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(second + kAhead * group_block + line), _MM_HINT_T0);
+  }
 }
 
 // 4 activation bytes in every 32-bit lane (a load with broadcast).
@@ -48,7 +63,7 @@ inline __m512i broadcast4_512(const int8_t* p) {
 // Q4_0, 16 rows x N activation rows; out is [N][16]. The same integer sums
 // and the same float operations in the same order as dot8_q4_0_n, so a row's
 // result does not depend on which kernel (or batch size) produced it.
-template <int N>
+template <int N, bool kPrefetch>
 void dot16_q4_0_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
   constexpr size_t kGroupBlock = 8 * sizeof(quant::BlockQ4_0);
   const auto* g = static_cast<const uint8_t*>(w);
@@ -60,6 +75,7 @@ void dot16_q4_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
   for (int64_t i = 0; i < n / 32; ++i) {
     const uint8_t* b0 = g + static_cast<size_t>(i) * kGroupBlock;
     const uint8_t* b1 = b0 + second;
+    if constexpr (kPrefetch) prefetch_ahead(b0, b1, kGroupBlock);
     const __m512 d16 = scales_group_pair(b0, b1);
     __m512i lo[4], hi[4];
     for (int v = 0; v < 4; ++v) {
@@ -89,7 +105,7 @@ void dot16_q4_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
 // Q8_0, 16 rows x N activation rows, as dot8_q8_0_n: |w| is the unsigned
 // operand and w's sign moves onto the activation (a masked negation; AVX-512
 // has no vpsignb).
-template <int N>
+template <int N, bool kPrefetch>
 void dot16_q8_0_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
   constexpr size_t kGroupBlock = 8 * sizeof(quant::BlockQ8_0);
   const auto* g = static_cast<const uint8_t*>(w);
@@ -101,6 +117,7 @@ void dot16_q8_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
   for (int64_t i = 0; i < n / 32; ++i) {
     const uint8_t* b0 = g + static_cast<size_t>(i) * kGroupBlock;
     const uint8_t* b1 = b0 + second;
+    if constexpr (kPrefetch) prefetch_ahead(b0, b1, kGroupBlock);
     const __m512 d16 = scales_group_pair(b0, b1);
     __m512i u[8];
     __mmask64 negative[8];
@@ -127,28 +144,47 @@ void dot16_q8_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
 template <DotN K1, DotN K2, DotN K3, DotN K4, DotN K5, DotN K6, DotN K7, DotN K8>
 void dispatch_eight_columns(int64_t n, const void* w, const void* act, size_t stride, int n_act, float* out) {
   switch (n_act) {
-    case 1: K1(n, w, act, stride, out); break;
-    case 2: K2(n, w, act, stride, out); break;
-    case 3: K3(n, w, act, stride, out); break;
-    case 4: K4(n, w, act, stride, out); break;
-    case 5: K5(n, w, act, stride, out); break;
-    case 6: K6(n, w, act, stride, out); break;
-    case 7: K7(n, w, act, stride, out); break;
-    default: K8(n, w, act, stride, out); break;
+    case 1:
+      K1(n, w, act, stride, out);
+      break;
+    case 2:
+      K2(n, w, act, stride, out);
+      break;
+    case 3:
+      K3(n, w, act, stride, out);
+      break;
+    case 4:
+      K4(n, w, act, stride, out);
+      break;
+    case 5:
+      K5(n, w, act, stride, out);
+      break;
+    case 6:
+      K6(n, w, act, stride, out);
+      break;
+    case 7:
+      K7(n, w, act, stride, out);
+      break;
+    default:
+      K8(n, w, act, stride, out);
+      break;
   }
 }
 
-#define PAGODA_DOT16(fn) dispatch_eight_columns<fn<1>, fn<2>, fn<3>, fn<4>, fn<5>, fn<6>, fn<7>, fn<8>>
+#define PAGODA_DOT16(fn, prefetch)                                                           \
+  dispatch_eight_columns<fn<1, prefetch>, fn<2, prefetch>, fn<3, prefetch>, fn<4, prefetch>, \
+                         fn<5, prefetch>, fn<6, prefetch>, fn<7, prefetch>, fn<8, prefetch>>
 
-DotKernel with_dot16(DotKernel k, DotFn dot16) {
+DotKernel with_dot16(DotKernel k, DotFn dot16, DotFn dot16_first) {
   k.dot16 = dot16;
+  k.dot16_first = dot16_first;
   return k;
 }
 
-const DotKernel kQ4_0 =
-    with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n), PAGODA_DOT16(dot16_q4_0_n));
-const DotKernel kQ8_0 =
-    with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_n), PAGODA_DOT16(dot16_q8_0_n));
+const DotKernel kQ4_0 = with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n),
+                                   PAGODA_DOT16(dot16_q4_0_n, false), PAGODA_DOT16(dot16_q4_0_n, true));
+const DotKernel kQ8_0 = with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_n),
+                                   PAGODA_DOT16(dot16_q8_0_n, false), PAGODA_DOT16(dot16_q8_0_n, true));
 const DotKernel kQ4_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_1_n);
 const DotKernel kQ5_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_0_n);
 const DotKernel kQ5_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_1_n);
@@ -164,11 +200,16 @@ DotKernel with_panel16(quant::TensorType type) {
 
 const DotKernel* kernel_for(quant::TensorType type) {
   switch (type) {
-    case quant::TensorType::Q4_0: return &kQ4_0;
-    case quant::TensorType::Q8_0: return &kQ8_0;
-    case quant::TensorType::Q4_1: return &kQ4_1;
-    case quant::TensorType::Q5_0: return &kQ5_0;
-    case quant::TensorType::Q5_1: return &kQ5_1;
+    case quant::TensorType::Q4_0:
+      return &kQ4_0;
+    case quant::TensorType::Q8_0:
+      return &kQ8_0;
+    case quant::TensorType::Q4_1:
+      return &kQ4_1;
+    case quant::TensorType::Q5_0:
+      return &kQ5_0;
+    case quant::TensorType::Q5_1:
+      return &kQ5_1;
     // The AVX2 dot kernels (for few tokens) plus the panel GEMM.
     case quant::TensorType::Q4_K: {
       static const DotKernel kQ4_K = with_panel16(type);
@@ -182,7 +223,8 @@ const DotKernel* kernel_for(quant::TensorType type) {
       static const DotKernel kQ6_K = with_panel16(type);
       return &kQ6_K;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 

@@ -16,8 +16,8 @@ namespace pagoda::kernels::cpu {
 // blocks (never stored in files). `sum` lets weights with an offset (Q4_0's
 // -8, Q4_1's min) fold it in with one multiply per block.
 struct ActBlockQ8 {
-  float d;       // scale: x ~= d * qs
-  float sum;     // d * sum(qs)
+  float d;    // scale: x ~= d * qs
+  float sum;  // d * sum(qs)
   int8_t qs[32];
 };
 
@@ -60,6 +60,9 @@ struct DotKernel {
   // (n / 32) group-blocks after w), n_act <= kMaxPackedColumns, out is
   // [n_act][16]. nullptr where the ISA has none.
   DotFn dot16 = nullptr;
+  // As dot16, prefetching the weights ahead: for the first pass over the
+  // two groups, when they come from memory.
+  DotFn dot16_first = nullptr;
   // Converts 16 rows at a time into an 8-bit panel, then runs all tokens
   // through it (cpu/panel_kquants_avx512.cpp). nullptr where the ISA has none.
   PanelFn panel16 = nullptr;

@@ -35,7 +35,8 @@ void matmul_reference(const MatrixView& w, const float* x, int64_t n_tokens, flo
   const bool is_f32 = w.type == quant::TensorType::F32;
   pool.parallel_for(w.rows, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> row_buffer;
-    if (!is_f32 && row_buffer.size() < static_cast<size_t>(w.cols)) row_buffer.resize(static_cast<size_t>(w.cols));
+    if (!is_f32 && row_buffer.size() < static_cast<size_t>(w.cols))
+      row_buffer.resize(static_cast<size_t>(w.cols));
     for (int64_t r = begin; r < end; ++r) {
       const float* wr = static_cast<const float*>(w.row(r));
       if (!is_f32) {
@@ -49,9 +50,12 @@ void matmul_reference(const MatrixView& w, const float* x, int64_t n_tokens, flo
 
 const cpu::IsaKernels* isa_for(CpuPath path) {
   switch (path) {
-    case CpuPath::Avx512: return &cpu::isa_kernels_avx512();
-    case CpuPath::Avx2: return &cpu::isa_kernels_avx2();
-    default: return nullptr;
+    case CpuPath::Avx512:
+      return &cpu::isa_kernels_avx512();
+    case CpuPath::Avx2:
+      return &cpu::isa_kernels_avx2();
+    default:
+      return nullptr;
   }
 }
 
@@ -88,13 +92,15 @@ const uint8_t* prepare_activations(const cpu::IsaKernels& isa, const cpu::DotKer
   const size_t stride = cpu::act_row_bytes(kernel.format, cols);
   thread_local std::vector<uint8_t> act_buffer;
   act_buffer.resize(stride * static_cast<size_t>(n_tokens));
-  const cpu::QuantizeActFn quantize = kernel.format == cpu::ActFormat::Q8 ? isa.quantize_q8 : isa.quantize_q8k;
+  const cpu::QuantizeActFn quantize =
+      kernel.format == cpu::ActFormat::Q8 ? isa.quantize_q8 : isa.quantize_q8k;
   uint8_t* dst = act_buffer.data();
   if (n_tokens == 1) {
     quantize(x, dst, cols);
   } else {
     pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t) quantize(x + t * cols, dst + static_cast<size_t>(t) * stride, cols);
+      for (int64_t t = begin; t < end; ++t)
+        quantize(x + t * cols, dst + static_cast<size_t>(t) * stride, cols);
     });
   }
   return act_buffer.data();
@@ -107,7 +113,9 @@ int64_t packed_groups(const cpu::DotKernel& kernel, const MatrixView& w) {
   return w.packed && kernel.dot8 ? w.packed_rows / 8 : 0;
 }
 
-int64_t groups_per_unit(const cpu::DotKernel& kernel) { return kernel.dot16 ? 2 : 1; }
+int64_t groups_per_unit(const cpu::DotKernel& kernel) {
+  return kernel.dot16 ? 2 : 1;
+}
 
 // Panels pay for their conversion once per 16 rows: worth it for prompt-sized
 // batches, not for a few decode tokens.
@@ -132,8 +140,8 @@ int64_t work_units(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_
 // kRowBlock so that a block's weight rows and one group of activation rows
 // (about 20 KB for a 2048-wide Q4_0 layer) stay in L1 while the block is
 // swept over the token groups.
-void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t* act, size_t stride, int64_t n_tokens,
-               int64_t begin, int64_t end, float* y) {
+void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t* act, size_t stride,
+               int64_t n_tokens, int64_t begin, int64_t end, float* y) {
   constexpr int64_t kRowBlock = 8;
   constexpr int64_t kMinTokensFor16Rows = 4;
   if (use_panels(kernel, w, n_tokens)) {
@@ -162,9 +170,11 @@ void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t*
       const void* packed = static_cast<const uint8_t*>(w.packed) + static_cast<size_t>(g) * group_bytes;
       for (int64_t t = 0; t < n_tokens; t += cpu::kMaxPackedColumns) {
         const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxPackedColumns, n_tokens - t));
-        fn(w.cols, packed, act + static_cast<size_t>(t) * stride, stride, cols, out);
+        (pair && t == 0 ? kernel.dot16_first : fn)(w.cols, packed, act + static_cast<size_t>(t) * stride,
+                                                   stride, cols, out);
         for (int j = 0; j < cols; ++j) {
-          std::memcpy(y + (t + j) * w.rows + g * 8, out + width * j, static_cast<size_t>(width) * sizeof(float));
+          std::memcpy(y + (t + j) * w.rows + g * 8, out + width * j,
+                      static_cast<size_t>(width) * sizeof(float));
         }
       }
     }

@@ -1,8 +1,12 @@
 #include <cmath>
 
+#include "kernels/cpu_features.h"
 #include "kernels/ops.h"
 
 namespace pagoda::kernels {
+namespace cpu {
+void silu_mul_avx2(float* gate, const float* up, int64_t n);  // cpu/ops_avx2.cpp
+}  // namespace cpu
 
 void rms_norm(const float* x, const float* weight, float* out, int64_t n, float eps) {
   double sum = 0.0;  // double: the mean of squares of a wide row loses bits in float
@@ -32,6 +36,14 @@ void rope(float* x, int n_heads, int64_t position, const RopeParams& p) {
 }
 
 void silu_mul(float* gate, const float* up, int64_t n) {
+  silu_mul(gate, up, n, best_cpu_path());
+}
+
+void silu_mul(float* gate, const float* up, int64_t n, CpuPath path) {
+  if (path != CpuPath::Reference) {
+    cpu::silu_mul_avx2(gate, up, n);
+    return;
+  }
   for (int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
     gate[i] = g / (1.0f + std::exp(-g)) * up[i];

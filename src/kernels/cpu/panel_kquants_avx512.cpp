@@ -38,7 +38,9 @@ struct alignas(64) KPanel {
   float dm[kRows];               // multiplies the offset sum
 };
 
-float fp16(uint16_t h) { return _cvtsh_ss(h); }
+float fp16(uint16_t h) {
+  return _cvtsh_ss(h);
+}
 
 // Unpacked quants of one row's super-block: 256 bytes in element order,
 // written into `rows_q` (row r at 256 r); then transposed to the panel's
@@ -90,7 +92,8 @@ void convert_k4_family(const uint8_t* w, size_t row_bytes, int rows, int64_t blo
   alignas(64) uint8_t rows_q[kRows][256] = {};
   for (int64_t i = 0; i < blocks; ++i) {
     KPanel& p = panels[i];
-    std::memset(static_cast<void*>(&p.scale), 0, sizeof(p.scale) + sizeof(p.offset) + sizeof(p.d) + sizeof(p.dm));
+    std::memset(static_cast<void*>(&p.scale), 0,
+                sizeof(p.scale) + sizeof(p.offset) + sizeof(p.d) + sizeof(p.dm));
     for (int r = 0; r < rows; ++r) {
       const auto& b = reinterpret_cast<const Block*>(w + static_cast<size_t>(r) * row_bytes)[i];
       unpack_k4_family_row(b, rows_q[r]);
@@ -112,7 +115,8 @@ void convert_q6_k(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, 
   alignas(64) uint8_t rows_q[kRows][256] = {};
   for (int64_t i = 0; i < blocks; ++i) {
     KPanel& p = panels[i];
-    std::memset(static_cast<void*>(&p.scale), 0, sizeof(p.scale) + sizeof(p.offset) + sizeof(p.d) + sizeof(p.dm));
+    std::memset(static_cast<void*>(&p.scale), 0,
+                sizeof(p.scale) + sizeof(p.offset) + sizeof(p.d) + sizeof(p.dm));
     for (int r = 0; r < rows; ++r) {
       const auto& b = reinterpret_cast<const quant::BlockQ6_K*>(w + static_cast<size_t>(r) * row_bytes)[i];
       unpack_q6_k_row(b, rows_q[r]);
@@ -165,8 +169,10 @@ void panel_tokens(const KPanel* panels, int64_t blocks, const uint8_t* act, size
     for (int j = 0; j < N; ++j) {
       const ActBlockQ8K& x = a[j][i];
       __m512i offset = _mm512_setzero_si512();
-      for (int k = 0; k < 8; ++k) offset = _mm512_dpwssd_epi32(offset, _mm512_load_si512(p.offset[k]), broadcast4(x.bsums + 2 * k));
-      const __m512 total = _mm512_fmsub_ps(_mm512_cvtepi32_ps(main[j]), d, _mm512_mul_ps(_mm512_cvtepi32_ps(offset), dm));
+      for (int k = 0; k < 8; ++k)
+        offset = _mm512_dpwssd_epi32(offset, _mm512_load_si512(p.offset[k]), broadcast4(x.bsums + 2 * k));
+      const __m512 total =
+          _mm512_fmsub_ps(_mm512_cvtepi32_ps(main[j]), d, _mm512_mul_ps(_mm512_cvtepi32_ps(offset), dm));
       acc[j] = _mm512_fmadd_ps(total, _mm512_set1_ps(x.d), acc[j]);
     }
   }
@@ -177,13 +183,14 @@ using ConvertFn = void (*)(const uint8_t*, size_t, int, int64_t, KPanel*);
 using TokensFn = void (*)(const KPanel*, int64_t, const uint8_t*, size_t, float*);
 
 template <int kSubChunks>
-constexpr TokensFn kTokens[kMaxPackedColumns] = {
-    panel_tokens<kSubChunks, 1>, panel_tokens<kSubChunks, 2>, panel_tokens<kSubChunks, 3>, panel_tokens<kSubChunks, 4>,
-    panel_tokens<kSubChunks, 5>, panel_tokens<kSubChunks, 6>, panel_tokens<kSubChunks, 7>, panel_tokens<kSubChunks, 8>};
+constexpr TokensFn kTokens[kMaxPackedColumns] = {panel_tokens<kSubChunks, 1>, panel_tokens<kSubChunks, 2>,
+                                                 panel_tokens<kSubChunks, 3>, panel_tokens<kSubChunks, 4>,
+                                                 panel_tokens<kSubChunks, 5>, panel_tokens<kSubChunks, 6>,
+                                                 panel_tokens<kSubChunks, 7>, panel_tokens<kSubChunks, 8>};
 
 template <ConvertFn kConvert, int kSubChunks>
-void panel16(int64_t n, const void* w, size_t row_bytes, int rows, const void* act, size_t stride, int64_t n_tokens,
-             float* y, int64_t y_stride) {
+void panel16(int64_t n, const void* w, size_t row_bytes, int rows, const void* act, size_t stride,
+             int64_t n_tokens, float* y, int64_t y_stride) {
   const int64_t blocks = n / 256;
   thread_local std::vector<KPanel> panels;
   if (panels.size() < static_cast<size_t>(blocks)) panels.resize(static_cast<size_t>(blocks));
@@ -193,7 +200,8 @@ void panel16(int64_t n, const void* w, size_t row_bytes, int rows, const void* a
   for (int64_t t = 0; t < n_tokens; t += kMaxPackedColumns) {
     const int cols = static_cast<int>(n_tokens - t < kMaxPackedColumns ? n_tokens - t : kMaxPackedColumns);
     kTokens<kSubChunks>[cols - 1](panels.data(), blocks, a + static_cast<size_t>(t) * stride, stride, out);
-    for (int j = 0; j < cols; ++j) std::memcpy(y + (t + j) * y_stride, out + kRows * j, static_cast<size_t>(rows) * sizeof(float));
+    for (int j = 0; j < cols; ++j)
+      std::memcpy(y + (t + j) * y_stride, out + kRows * j, static_cast<size_t>(rows) * sizeof(float));
   }
 }
 
@@ -201,10 +209,14 @@ void panel16(int64_t n, const void* w, size_t row_bytes, int rows, const void* a
 
 PanelFn panel16_avx512(quant::TensorType type) {
   switch (type) {
-    case quant::TensorType::Q4_K: return panel16<convert_k4_family<quant::BlockQ4_K>, 8>;
-    case quant::TensorType::Q5_K: return panel16<convert_k4_family<quant::BlockQ5_K>, 8>;
-    case quant::TensorType::Q6_K: return panel16<convert_q6_k, 4>;
-    default: return nullptr;
+    case quant::TensorType::Q4_K:
+      return panel16<convert_k4_family<quant::BlockQ4_K>, 8>;
+    case quant::TensorType::Q5_K:
+      return panel16<convert_k4_family<quant::BlockQ5_K>, 8>;
+    case quant::TensorType::Q6_K:
+      return panel16<convert_q6_k, 4>;
+    default:
+      return nullptr;
   }
 }
 

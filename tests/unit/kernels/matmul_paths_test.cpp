@@ -23,12 +23,23 @@ using quant::TensorType;
 // bytes are valid quants, but random fp16 scales could be inf or NaN.
 std::vector<int> scale_offsets(TensorType t) {
   switch (t) {
-    case TensorType::Q4_0: case TensorType::Q5_0: case TensorType::Q8_0: return {0};
-    case TensorType::Q4_1: case TensorType::Q5_1: case TensorType::Q4_K: case TensorType::Q5_K: return {0, 2};
-    case TensorType::Q2_K: return {80, 82};
-    case TensorType::Q3_K: return {108};
-    case TensorType::Q6_K: return {208};
-    default: return {};
+    case TensorType::Q4_0:
+    case TensorType::Q5_0:
+    case TensorType::Q8_0:
+      return {0};
+    case TensorType::Q4_1:
+    case TensorType::Q5_1:
+    case TensorType::Q4_K:
+    case TensorType::Q5_K:
+      return {0, 2};
+    case TensorType::Q2_K:
+      return {80, 82};
+    case TensorType::Q3_K:
+      return {108};
+    case TensorType::Q6_K:
+      return {208};
+    default:
+      return {};
   }
 }
 
@@ -50,7 +61,8 @@ std::vector<uint8_t> random_matrix(TensorType t, int64_t rows, int64_t cols, std
   for (size_t blk = 0; blk < data.size() / static_cast<size_t>(info.block_bytes); ++blk) {
     for (int off : scale_offsets(t)) {
       const uint16_t h = quant::fp32_to_fp16(scale(rng));
-      std::memcpy(data.data() + blk * static_cast<size_t>(info.block_bytes) + static_cast<size_t>(off), &h, 2);
+      std::memcpy(data.data() + blk * static_cast<size_t>(info.block_bytes) + static_cast<size_t>(off), &h,
+                  2);
     }
   }
   return data;
@@ -69,9 +81,19 @@ TEST_P(MatmulPaths, MatchReferenceWithinActivationQuantizationBound) {
   const int64_t unit = std::max<int64_t>(block, 32);
   std::mt19937 rng(42);
   ThreadPool pool(2);
-  for (auto [rows, k_blocks, n_tokens] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
-           {1, 1, 1},  {7, 3, 1},  {33, 2, 5}, {16, 1, 4},  {9, 4, 9},  {64, 8, 3},
-           {24, 3, 1}, {16, 2, 7}, {8, 1, 17}, {24, 2, 12}, {41, 3, 4}, {37, 2, 20}, {16, 1, 33}}) {
+  for (auto [rows, k_blocks, n_tokens] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1, 1},
+                                                                                            {7, 3, 1},
+                                                                                            {33, 2, 5},
+                                                                                            {16, 1, 4},
+                                                                                            {9, 4, 9},
+                                                                                            {64, 8, 3},
+                                                                                            {24, 3, 1},
+                                                                                            {16, 2, 7},
+                                                                                            {8, 1, 17},
+                                                                                            {24, 2, 12},
+                                                                                            {41, 3, 4},
+                                                                                            {37, 2, 20},
+                                                                                            {16, 1, 33}}) {
     const int64_t cols = unit * k_blocks;
     const auto w_data = random_matrix(type, rows, cols, rng);
     const MatrixView w{type, w_data.data(), rows, cols, quant::row_bytes(type, cols)};
@@ -95,7 +117,8 @@ TEST_P(MatmulPaths, MatchReferenceWithinActivationQuantizationBound) {
           const int64_t group = block == 256 ? 256 : 32;  // activation block of the kernel
           const int64_t g0 = i / group * group;
           float amax = 0;
-          for (int64_t j = g0; j < g0 + group; ++j) amax = std::max(amax, std::fabs(x[static_cast<size_t>(t * cols + j)]));
+          for (int64_t j = g0; j < g0 + group; ++j)
+            amax = std::max(amax, std::fabs(x[static_cast<size_t>(t * cols + j)]));
           for (int64_t j = i; j < i + 32; ++j) {
             b += std::fabs(wrow[static_cast<size_t>(j)]) * amax / 254.0;
             mag += std::fabs(wrow[static_cast<size_t>(j)] * x[static_cast<size_t>(t * cols + j)]);
@@ -116,9 +139,10 @@ TEST_P(MatmulPaths, MatchReferenceWithinActivationQuantizationBound) {
         std::vector<float> got(want.size());
         matmul(*view, x.data(), n_tokens, got.data(), pool, path);
         for (size_t i = 0; i < got.size(); ++i) {
-          ASSERT_NEAR(got[i], want[i], bound[i]) << quant::type_info(type).name << " path " << cpu_path_name(path)
-                                                 << (view == &packed_w ? " packed" : "") << " rows " << rows
-                                                 << " cols " << cols << " tokens " << n_tokens << " at " << i;
+          ASSERT_NEAR(got[i], want[i], bound[i])
+              << quant::type_info(type).name << " path " << cpu_path_name(path)
+              << (view == &packed_w ? " packed" : "") << " rows " << rows << " cols " << cols << " tokens "
+              << n_tokens << " at " << i;
         }
       }
     }
@@ -137,8 +161,9 @@ TEST(ActivationQuantizers, SimdMatchesScalarByteForByte) {
   x[5] = 0.0f;
   std::fill(x.begin() + 256, x.begin() + 512, 0.0f);  // an all-zero block
   const auto& isa = cpu::isa_kernels_avx2();
-  for (auto [fmt, simd, ref] : {std::tuple{cpu::ActFormat::Q8, isa.quantize_q8, &cpu::quantize_act_q8_ref},
-                                std::tuple{cpu::ActFormat::Q8K, isa.quantize_q8k, &cpu::quantize_act_q8k_ref}}) {
+  for (auto [fmt, simd, ref] :
+       {std::tuple{cpu::ActFormat::Q8, isa.quantize_q8, &cpu::quantize_act_q8_ref},
+        std::tuple{cpu::ActFormat::Q8K, isa.quantize_q8k, &cpu::quantize_act_q8k_ref}}) {
     std::vector<uint8_t> a(cpu::act_row_bytes(fmt, 1024)), b(a.size());
     simd(x.data(), a.data(), 1024);
     ref(x.data(), b.data(), 1024);
@@ -157,7 +182,8 @@ TEST(MatmulSharedInput, EqualsSeparateProducts) {
   ThreadPool pool(2);
   // Q4_K and Q6_K share the Q8K activation format (a Q4_K_M layer); Q4_0 and
   // F16 do not, which takes the one-at-a-time path.
-  for (auto [ta, tb] : {std::pair{TensorType::Q4_K, TensorType::Q6_K}, std::pair{TensorType::Q4_0, TensorType::F16}}) {
+  for (auto [ta, tb] :
+       {std::pair{TensorType::Q4_K, TensorType::Q6_K}, std::pair{TensorType::Q4_0, TensorType::F16}}) {
     const int64_t cols = 512, n_tokens = 6;
     const auto da = random_matrix(ta, 37, cols, rng), db = random_matrix(tb, 5, cols, rng);
     const MatrixView a{ta, da.data(), 37, cols, quant::row_bytes(ta, cols)};
@@ -195,15 +221,17 @@ TEST(PackedMatmul, ResultsDoNotDependOnBatchSize) {
     for (auto& v : x) v = normal(rng);
     for (CpuPath path : supported_cpu_paths()) {
       std::vector<float> alone(static_cast<size_t>(max_tokens * rows));
-      for (int64_t t = 0; t < max_tokens; ++t) matmul(w, x.data() + t * cols, 1, alone.data() + t * rows, pool, path);
+      for (int64_t t = 0; t < max_tokens; ++t)
+        matmul(w, x.data() + t * cols, 1, alone.data() + t * rows, pool, path);
       for (int64_t n_tokens : {2, 3, 4, 5, 8, 9, 16, 19}) {
         std::vector<float> batch(static_cast<size_t>(n_tokens * rows));
         matmul(w, x.data(), n_tokens, batch.data(), pool, path);
         for (int64_t i = 0; i < n_tokens * rows; ++i) {
-          ASSERT_EQ(std::memcmp(&batch[static_cast<size_t>(i)], &alone[static_cast<size_t>(i)], sizeof(float)), 0)
-              << quant::type_info(type).name << " path " << cpu_path_name(path) << " tokens " << n_tokens << " token "
-              << i / rows << " row " << i % rows << ": " << batch[static_cast<size_t>(i)] << " vs "
-              << alone[static_cast<size_t>(i)];
+          ASSERT_EQ(
+              std::memcmp(&batch[static_cast<size_t>(i)], &alone[static_cast<size_t>(i)], sizeof(float)), 0)
+              << quant::type_info(type).name << " path " << cpu_path_name(path) << " tokens " << n_tokens
+              << " token " << i / rows << " row " << i % rows << ": " << batch[static_cast<size_t>(i)]
+              << " vs " << alone[static_cast<size_t>(i)];
         }
       }
     }

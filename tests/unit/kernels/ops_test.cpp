@@ -1,4 +1,6 @@
 // Kernels against straightforward textbook formulations.
+#include "kernels/ops.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 
 #include "kernels/attention.h"
 #include "kernels/matmul.h"
-#include "kernels/ops.h"
 #include "quant/dequantize.h"
 
 namespace pagoda::kernels {
@@ -87,6 +88,28 @@ TEST(Ops, RopeFrequencyFactorsDivideEachPairsAngle) {
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(ya[static_cast<size_t>(i)], yb[static_cast<size_t>(i)], 1e-5);
 }
 
+// Every path against double-precision SiLU over the range activations reach,
+// including the tails where e^-g under- or overflows, and a length that
+// leaves a remainder after the 8-wide loop.
+TEST(Ops, SiluMulMatchesDoubleOnEveryPath) {
+  const int64_t n = 1003;
+  std::vector<float> gate0(static_cast<size_t>(n)), up(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    gate0[static_cast<size_t>(i)] = -120.0f + 240.0f * static_cast<float>(i) / static_cast<float>(n - 1);
+    up[static_cast<size_t>(i)] = 0.5f + static_cast<float>(i % 7);
+  }
+  for (CpuPath path : supported_cpu_paths()) {
+    std::vector<float> g = gate0;
+    silu_mul(g.data(), up.data(), n, path);
+    for (int64_t i = 0; i < n; ++i) {
+      const double x = gate0[static_cast<size_t>(i)];
+      const double want = x / (1.0 + std::exp(-x)) * up[static_cast<size_t>(i)];
+      ASSERT_NEAR(g[static_cast<size_t>(i)], want, 1e-6 * std::fabs(want) + 1e-30)
+          << cpu_path_name(path) << " at x = " << x;
+    }
+  }
+}
+
 TEST(Ops, SiluMulAndSoftmax) {
   std::vector<float> g = {0.0f, 1.0f, -2.0f};
   const std::vector<float> u = {3.0f, 2.0f, 1.0f};
@@ -134,12 +157,14 @@ PagedStore make_paged(const std::vector<float>& k, const std::vector<float>& v, 
   PagedStore s;
   s.row_bytes = quant::row_bytes(type, stride);
   const int64_t n_blocks = (n_kv + block_size - 1) / block_size;
-  for (int64_t b = 0; b < n_blocks; ++b) s.table.push_back(static_cast<int32_t>(n_blocks - 1 - b));  // reversed
+  for (int64_t b = 0; b < n_blocks; ++b)
+    s.table.push_back(static_cast<int32_t>(n_blocks - 1 - b));  // reversed
   s.keys.resize(s.row_bytes * static_cast<size_t>(n_blocks * block_size));
   s.values.resize(s.keys.size());
   for (int64_t p = 0; p < n_kv; ++p) {
-    const size_t slot = static_cast<size_t>(s.table[static_cast<size_t>(p / block_size)]) * static_cast<size_t>(block_size) +
-                        static_cast<size_t>(p % block_size);
+    const size_t slot =
+        static_cast<size_t>(s.table[static_cast<size_t>(p / block_size)]) * static_cast<size_t>(block_size) +
+        static_cast<size_t>(p % block_size);
     quant::quantize_row(type, k.data() + p * stride, s.keys.data() + slot * s.row_bytes, stride);
     quant::quantize_row(type, v.data() + p * stride, s.values.data() + slot * s.row_bytes, stride);
   }
@@ -147,9 +172,14 @@ PagedStore make_paged(const std::vector<float>& k, const std::vector<float>& v, 
 }
 
 TEST(Attention, PagedOnlineSoftmaxMatchesTwoPass) {
-  for (auto [n_head, n_head_kv, hd, n_kv, bs] : std::vector<std::tuple<int, int, int, int, int>>{
-           {1, 1, 8, 1, 16}, {4, 4, 16, 7, 4}, {8, 2, 8, 33, 16}, {6, 3, 64, 100, 16}, {2, 1, 12, 40, 3},
-           {4, 2, 128, 65, 64}, {8, 1, 32, 70, 1}}) {
+  for (auto [n_head, n_head_kv, hd, n_kv, bs] :
+       std::vector<std::tuple<int, int, int, int, int>>{{1, 1, 8, 1, 16},
+                                                        {4, 4, 16, 7, 4},
+                                                        {8, 2, 8, 33, 16},
+                                                        {6, 3, 64, 100, 16},
+                                                        {2, 1, 12, 40, 3},
+                                                        {4, 2, 128, 65, 64},
+                                                        {8, 1, 32, 70, 1}}) {
     const AttentionShape s{n_head, n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
     const int64_t stride = static_cast<int64_t>(n_head_kv) * hd;
     const auto q = random_vector(static_cast<size_t>(n_head * hd), 1, 2.0f);
@@ -174,8 +204,8 @@ TEST(Attention, PagedOnlineSoftmaxMatchesTwoPass) {
         std::vector<float> got(q.size());
         for (int h = 0; h < n_head_kv; ++h) attend_paged(q.data(), kv, n_kv, s, h, got.data(), path);
         for (size_t i = 0; i < got.size(); ++i) {
-          EXPECT_NEAR(got[i], want[i], 1e-5) << cpu_path_name(path) << " " << quant::type_info(type).name << " "
-                                             << n_head << "/" << n_kv << " @" << i;
+          EXPECT_NEAR(got[i], want[i], 1e-5) << cpu_path_name(path) << " " << quant::type_info(type).name
+                                             << " " << n_head << "/" << n_kv << " @" << i;
         }
       }
     }
@@ -191,7 +221,8 @@ TEST(Matmul, ReferencePathMatchesNaiveProductOnOddShapes) {
     for (auto type : {quant::TensorType::F32, quant::TensorType::Q8_0}) {
       const size_t rb = quant::row_bytes(type, cols);
       std::vector<uint8_t> data(rb * static_cast<size_t>(rows));
-      for (int64_t r = 0; r < rows; ++r) quant::quantize_row(type, w.data() + r * cols, data.data() + r * rb, cols);
+      for (int64_t r = 0; r < rows; ++r)
+        quant::quantize_row(type, w.data() + r * cols, data.data() + r * rb, cols);
       MatrixView m{type, data.data(), rows, cols, rb};
       std::vector<float> y(static_cast<size_t>(rows * n_tokens));
       matmul(m, x.data(), n_tokens, y.data(), pool, CpuPath::Reference);
@@ -200,8 +231,10 @@ TEST(Matmul, ReferencePathMatchesNaiveProductOnOddShapes) {
         quant::dequantize_row(type, m.row(r), row.data(), cols);
         for (int64_t t = 0; t < n_tokens; ++t) {
           double want = 0;
-          for (int64_t i = 0; i < cols; ++i) want += static_cast<double>(row[static_cast<size_t>(i)]) * x[static_cast<size_t>(t * cols + i)];
-          EXPECT_NEAR(y[static_cast<size_t>(t * rows + r)], want, 1e-4 * std::sqrt(static_cast<double>(cols)));
+          for (int64_t i = 0; i < cols; ++i)
+            want += static_cast<double>(row[static_cast<size_t>(i)]) * x[static_cast<size_t>(t * cols + i)];
+          EXPECT_NEAR(y[static_cast<size_t>(t * rows + r)], want,
+                      1e-4 * std::sqrt(static_cast<double>(cols)));
         }
       }
     }
