@@ -64,11 +64,20 @@ void ThreadPool::run(const std::function<void(int, int)>& job) {
 
 void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& body) {
   if (n <= 0) return;
-  run([&](int t, int nt) {
-    const int64_t per = (n + nt - 1) / nt;
-    const int64_t begin = std::min<int64_t>(n, per * t);
-    const int64_t end = std::min<int64_t>(n, begin + per);
-    if (begin < end) body(begin, end);
+  if (n_threads_ == 1) {
+    body(0, n);
+    return;
+  }
+  // One thread's share per range: finer ranges measured slower for
+  // single-sequence decode (each thread's weight stream breaks up), and a
+  // late thread is still covered: whoever is free takes the next range.
+  const int64_t chunk = std::max<int64_t>(1, (n + n_threads_ - 1) / n_threads_);
+  std::atomic<int64_t> next{0};
+  run([&](int, int) {
+    for (int64_t begin = next.fetch_add(chunk, std::memory_order_relaxed); begin < n;
+         begin = next.fetch_add(chunk, std::memory_order_relaxed)) {
+      body(begin, std::min(n, begin + chunk));
+    }
   });
 }
 

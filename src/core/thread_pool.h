@@ -26,8 +26,11 @@ class ThreadPool {
   // all are done. Not re-entrant: one job at a time.
   void run(const std::function<void(int thread_index, int n_threads)>& job);
 
-  // Splits [0, n) into contiguous ranges, one per thread, and calls
-  // body(begin, end) for each non-empty range.
+  // Splits [0, n) into one contiguous range per thread and calls
+  // body(begin, end) for each, on whichever thread is free: ranges are taken
+  // from a shared counter, so a worker that wakes late (a virtual CPU that
+  // lost its time slice) leaves its range to the caller instead of holding
+  // it up. Which thread runs a range never changes what it computes.
   void parallel_for(int64_t n, const std::function<void(int64_t begin, int64_t end)>& body);
 
  private:
