@@ -6,9 +6,10 @@
 // throughput; on Zen 4 it still halves loads, broadcasts and float work).
 // Types without a kernel here fall back to the AVX2 table.
 // GCC 12 reports the deliberately undefined pass-through operand inside
-// several AVX-512 intrinsics (_mm512_cvtph_ps, _mm512_inserti64x4, ...) as
-// maybe-uninitialized.
+// several AVX-512 intrinsics (_mm512_cvtph_ps, _mm512_inserti64x4,
+// _mm512_unpacklo_epi32, ...) as (maybe-)uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <cstring>

@@ -14,6 +14,7 @@
 // bsums with per-row int16 coefficients (vpdpwssd), and the result is
 // scaled by d_a. Integer sums are exact; only the final multiply-adds round.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // see dot_avx512.cpp
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <cstring>
@@ -44,10 +45,34 @@ float fp16(uint16_t h) {
 
 // Unpacked quants of one row's super-block: 256 bytes in element order,
 // written into `rows_q` (row r at 256 r); then transposed to the panel's
-// chunk-major layout.
+// chunk-major layout, 16 x 16 four-byte chunks at a time: unpacks within
+// 128-bit lanes leave 4 x 4 transposed blocks, two rounds of lane shuffles
+// put them in place (64 operations per 16 x 16 instead of 256 loads and
+// stores).
 void transpose_quants(const uint8_t (*rows_q)[256], KPanel& p) {
-  for (int c = 0; c < kChunks; ++c) {
-    for (int r = 0; r < kRows; ++r) std::memcpy(p.q[c][r], rows_q[r] + 4 * c, 4);
+  for (int cb = 0; cb < kChunks / 16; ++cb) {
+    __m512i r[16], t[16], u[16];
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_load_si512(rows_q[i] + 64 * cb);
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    // u[4g + k]: rows 4g..4g+3, chunks k, k+4, k+8, k+12 in lanes 0..3.
+    for (int g = 0; g < 4; ++g) {
+      u[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+      u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+      u[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+      u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+    }
+    for (int k = 0; k < 4; ++k) {
+      const __m512i v0 = _mm512_shuffle_i32x4(u[k], u[4 + k], 0x44), v1 = _mm512_shuffle_i32x4(u[k], u[4 + k], 0xEE);
+      const __m512i v2 = _mm512_shuffle_i32x4(u[8 + k], u[12 + k], 0x44);
+      const __m512i v3 = _mm512_shuffle_i32x4(u[8 + k], u[12 + k], 0xEE);
+      _mm512_store_si512(p.q[16 * cb + k], _mm512_shuffle_i32x4(v0, v2, 0x88));
+      _mm512_store_si512(p.q[16 * cb + 4 + k], _mm512_shuffle_i32x4(v0, v2, 0xDD));
+      _mm512_store_si512(p.q[16 * cb + 8 + k], _mm512_shuffle_i32x4(v1, v3, 0x88));
+      _mm512_store_si512(p.q[16 * cb + 12 + k], _mm512_shuffle_i32x4(v1, v3, 0xDD));
+    }
   }
 }
 
