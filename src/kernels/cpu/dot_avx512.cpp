@@ -103,43 +103,73 @@ void dot16_q4_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
   }
 }
 
-// Q8_0, 16 rows x N activation rows, as dot8_q8_0_n: |w| is the unsigned
-// operand and w's sign moves onto the activation (a masked negation; AVX-512
-// has no vpsignb).
+// Q8_0 with VNNI: the signed weights plus 128 are the unsigned operand
+// (one xor per weight load, shared by all tokens), and the bias comes back
+// out through the activation block's sum: sum((q + 128) a) = sum(q a) +
+// 128 sum(a). The 8-row (decode) and 16-row kernels do the same integer and
+// float operations in the same order, so a row's result does not depend on
+// the batch size; both replace AVX2's per-token sign flips.
+template <int N>
+void dot8_q8_0_vnni_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
+  constexpr size_t kGroupBlock = 8 * sizeof(quant::BlockQ8_0);
+  const auto* g = static_cast<const uint8_t*>(w);
+  const ActRowsQ8<N> a(act, stride);
+  __m256 acc[N], off[N];
+  for (int j = 0; j < N; ++j) acc[j] = off[j] = _mm256_setzero_ps();
+  const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (int64_t i = 0; i < n / 32; ++i) {
+    const uint8_t* b = g + static_cast<size_t>(i) * kGroupBlock;
+    const __m256 d8 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+    __m256i u[8];
+    for (int v = 0; v < 8; ++v) u[v] = _mm256_xor_si256(load256(b + 16 + 32 * v), bias);
+    for (int j = 0; j < N; ++j) {
+      const ActBlockQ8& x = a.row[j][i];
+      __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+      for (int v = 0; v < 8; v += 2) {
+        s0 = _mm256_dpbusd_epi32(s0, u[v], broadcast4(x.qs + 4 * v));
+        s1 = _mm256_dpbusd_epi32(s1, u[v + 1], broadcast4(x.qs + 4 * v + 4));
+      }
+      const __m256i isum = _mm256_add_epi32(s0, s1);
+      acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(d8, _mm256_set1_ps(x.d)), acc[j]);
+      off[j] = _mm256_fmadd_ps(d8, _mm256_set1_ps(x.sum), off[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) {
+    _mm256_storeu_ps(out + 8 * j, _mm256_fnmadd_ps(_mm256_set1_ps(128.0f), off[j], acc[j]));
+  }
+}
+
 template <int N, bool kPrefetch>
 void dot16_q8_0_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
   constexpr size_t kGroupBlock = 8 * sizeof(quant::BlockQ8_0);
   const auto* g = static_cast<const uint8_t*>(w);
   const size_t second = static_cast<size_t>(n / 32) * kGroupBlock;
   const ActRowsQ8<N> a(act, stride);
-  __m512 acc[N];
-  for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
-  const __m512i zero = _mm512_setzero_si512();
+  __m512 acc[N], off[N];
+  for (int j = 0; j < N; ++j) acc[j] = off[j] = _mm512_setzero_ps();
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
   for (int64_t i = 0; i < n / 32; ++i) {
     const uint8_t* b0 = g + static_cast<size_t>(i) * kGroupBlock;
     const uint8_t* b1 = b0 + second;
     if constexpr (kPrefetch) prefetch_ahead(b0, b1, kGroupBlock);
     const __m512 d16 = scales_group_pair(b0, b1);
     __m512i u[8];
-    __mmask64 negative[8];
-    for (int v = 0; v < 8; ++v) {
-      const __m512i q = load_group_pair(b0 + 16 + 32 * v, b1 + 16 + 32 * v);
-      u[v] = _mm512_abs_epi8(q);
-      negative[v] = _mm512_movepi8_mask(q);
-    }
+    for (int v = 0; v < 8; ++v) u[v] = _mm512_xor_si512(load_group_pair(b0 + 16 + 32 * v, b1 + 16 + 32 * v), bias);
     for (int j = 0; j < N; ++j) {
       const ActBlockQ8& x = a.row[j][i];
-      __m512i s0 = zero, s1 = zero;
+      __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
       for (int v = 0; v < 8; v += 2) {
-        const __m512i x0 = broadcast4_512(x.qs + 4 * v), x1 = broadcast4_512(x.qs + 4 * v + 4);
-        s0 = _mm512_dpbusd_epi32(s0, u[v], _mm512_mask_sub_epi8(x0, negative[v], zero, x0));
-        s1 = _mm512_dpbusd_epi32(s1, u[v + 1], _mm512_mask_sub_epi8(x1, negative[v + 1], zero, x1));
+        s0 = _mm512_dpbusd_epi32(s0, u[v], broadcast4_512(x.qs + 4 * v));
+        s1 = _mm512_dpbusd_epi32(s1, u[v + 1], broadcast4_512(x.qs + 4 * v + 4));
       }
       const __m512i isum = _mm512_add_epi32(s0, s1);
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(d16, _mm512_set1_ps(x.d)), acc[j]);
+      off[j] = _mm512_fmadd_ps(d16, _mm512_set1_ps(x.sum), off[j]);
     }
   }
-  for (int j = 0; j < N; ++j) _mm512_storeu_ps(out + 16 * j, acc[j]);
+  for (int j = 0; j < N; ++j) {
+    _mm512_storeu_ps(out + 16 * j, _mm512_fnmadd_ps(_mm512_set1_ps(128.0f), off[j], acc[j]));
+  }
 }
 
 template <DotN K1, DotN K2, DotN K3, DotN K4, DotN K5, DotN K6, DotN K7, DotN K8>
@@ -184,7 +214,7 @@ DotKernel with_dot16(DotKernel k, DotFn dot16, DotFn dot16_first) {
 
 const DotKernel kQ4_0 = with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q4_0_n, dot8_q4_0_n),
                                    PAGODA_DOT16(dot16_q4_0_n, false), PAGODA_DOT16(dot16_q4_0_n, true));
-const DotKernel kQ8_0 = with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_n),
+const DotKernel kQ8_0 = with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q8_0_n, dot8_q8_0_vnni_n),
                                    PAGODA_DOT16(dot16_q8_0_n, false), PAGODA_DOT16(dot16_q8_0_n, true));
 const DotKernel kQ4_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_1_n);
 const DotKernel kQ5_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_0_n);
