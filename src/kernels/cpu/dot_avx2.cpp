@@ -19,7 +19,9 @@ using quant::BlockQ4_K;
 using quant::BlockQ6_K;
 using quant::BlockQ8_0;
 
-inline float fp16(uint16_t h) { return _cvtsh_ss(h); }
+inline float fp16(uint16_t h) {
+  return _cvtsh_ss(h);
+}
 
 inline int hsum_i32(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -28,11 +30,15 @@ inline int hsum_i32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
+// acc + pairs16 * scale16, the int16 products summed in pairs.
+inline __m256i add_scaled_pairs(__m256i acc, __m256i pairs16, __m256i scale16) {
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs16, scale16));
+}
+
 // Sum over pairs of u8*s8 products into eight int32 lanes.
 inline __m256i dot_u8_s8(__m256i u, __m256i s) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 }
-
 
 #include "kernels/cpu/dot_legacy_x86.inc"
 
@@ -90,8 +96,8 @@ void quantize_q8k(const float* x, void* out, int64_t n) {
       const __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), q);
       const __m256i s32 = _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
       const __m128i lo = _mm256_castsi256_si128(s32), hi = _mm256_extracti128_si256(s32, 1);
-      const __m128i lo2 = _mm_hadd_epi32(lo, hi);        // [l0+l1, l2+l3, h0+h1, h2+h3]
-      const __m128i tot = _mm_hadd_epi32(lo2, lo2);      // [lo sum, hi sum, ...]
+      const __m128i lo2 = _mm_hadd_epi32(lo, hi);    // [l0+l1, l2+l3, h0+h1, h2+h3]
+      const __m128i tot = _mm_hadd_epi32(lo2, lo2);  // [lo sum, hi sum, ...]
       blocks[b].bsums[2 * c] = static_cast<int16_t>(_mm_cvtsi128_si32(tot));
       blocks[b].bsums[2 * c + 1] = static_cast<int16_t>(_mm_extract_epi32(tot, 1));
     }
@@ -99,98 +105,7 @@ void quantize_q8k(const float* x, void* out, int64_t n) {
   }
 }
 
-// ---- Q4_K x Q8K --------------------------------------------------------------
-
-// The 6-bit scales and mins of Q4_K/Q5_K's 8 sub-blocks, 12 bytes s[]:
-//   s[0..3]  low 6 bits: scale 0..3, top 2 bits: bits 4-5 of scale 4..7
-//   s[4..7]  low 6 bits: min 0..3,   top 2 bits: bits 4-5 of min 4..7
-//   s[8..11] low nibble: bits 0-3 of scale 4..7, high nibble: of min 4..7
-// Unpacked four at a time in 32-bit words: scales and mins 8 bytes each.
-inline void unpack_scales_k4(const uint8_t* s, uint64_t* scales, uint64_t* mins) {
-  uint32_t w[3];
-  std::memcpy(w, s, 12);
-  const uint32_t sc_lo = w[0] & 0x3F3F3F3Fu;
-  const uint32_t mn_lo = w[1] & 0x3F3F3F3Fu;
-  const uint32_t sc_hi = (w[2] & 0x0F0F0F0Fu) | (((w[0] >> 6) & 0x03030303u) << 4);
-  const uint32_t mn_hi = ((w[2] >> 4) & 0x0F0F0F0Fu) | (((w[1] >> 6) & 0x03030303u) << 4);
-  *scales = sc_lo | (static_cast<uint64_t>(sc_hi) << 32);
-  *mins = mn_lo | (static_cast<uint64_t>(mn_hi) << 32);
-}
-
-// Float accumulation once per super-block; the min / offset corrections
-// are vector multiply-adds of the activation's group sums.
-// Q4_K and Q5_K (kFifth): Q5_K adds a 5th bit to every quant, bit s of
-// qh[l] for element l of sub-block s (layouts in quant/blocks.h).
-template <bool kFifth, int N>
-void dot_k4_family_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  using Block = std::conditional_t<kFifth, quant::BlockQ5_K, quant::BlockQ4_K>;
-  const auto* wb = static_cast<const uint8_t*>(w);
-  const ActBlockQ8K* a[N];
-  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
-  __m256 acc[N], acc_min[N];
-  for (int j = 0; j < N; ++j) acc[j] = acc_min[j] = _mm256_setzero_ps();
-  const __m256i mask = _mm256_set1_epi8(0x0F);
-  for (int64_t i = 0; i < n / 256; ++i) {
-    const uint8_t* b = wb + i * sizeof(Block);
-    uint16_t dh[2];
-    std::memcpy(dh, b, 4);
-    const float d = fp16(dh[0]), dmin = fp16(dh[1]);
-    uint64_t sc8, mn8;
-    unpack_scales_k4(b + offsetof(Block, scales), &sc8, &mn8);
-    // Mins duplicated per pair of 16-groups: madd with the group sums gives
-    // min[s] * (bsum[2s] + bsum[2s+1]) in lane s.
-    const __m128i mn = _mm_cvtsi64_si128(static_cast<int64_t>(mn8));
-    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn, mn));
-    // Scale of sub-block s in every int16 lane: shuffle its byte out of the
-    // 8 scales widened to int16.
-    const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
-    __m256i scale[8];
-    for (int k = 0; k < 8; ++k) scale[k] = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * k)));
-    const uint8_t* qs = b + offsetof(Block, qs);
-    __m256i q_lo[4], q_hi[4];
-    for (int k = 0; k < 4; ++k) {
-      const __m256i q = load256(qs + 32 * k);
-      q_lo[k] = _mm256_and_si256(q, mask);
-      q_hi[k] = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
-    }
-    if constexpr (kFifth) {
-      // Bit s of each qh byte, moved to bit 4 (0x10); a 16-bit shift only
-      // brings the neighbour byte's bits into bits the mask drops.
-      const __m256i qh = load256(b + offsetof(quant::BlockQ5_K, qh));
-      const __m256i one = _mm256_set1_epi8(1);
-      for (int k = 0; k < 4; ++k) {
-        const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), one);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k + 1), one);
-        q_lo[k] = _mm256_or_si256(q_lo[k], _mm256_slli_epi16(lo, 4));
-        q_hi[k] = _mm256_or_si256(q_hi[k], _mm256_slli_epi16(hi, 4));
-      }
-    }
-    for (int j = 0; j < N; ++j) {
-      const ActBlockQ8K& ab = a[j][i];
-      __m256i isum = _mm256_setzero_si256();
-      for (int k = 0; k < 4; ++k) {
-        // maddubs pair sums are at most 2*31*128; times a 6-bit scale in madd.
-        const __m256i p_lo = _mm256_maddubs_epi16(q_lo[k], load256(ab.qs + 64 * k));
-        const __m256i p_hi = _mm256_maddubs_epi16(q_hi[k], load256(ab.qs + 64 * k + 32));
-        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p_lo, scale[2 * k]));
-        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p_hi, scale[2 * k + 1]));
-      }
-      const __m256i mins = _mm256_madd_epi16(load256(ab.bsums), mins16);
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(isum), acc[j]);
-      acc_min[j] = _mm256_fmadd_ps(_mm256_set1_ps(dmin * ab.d), _mm256_cvtepi32_ps(mins), acc_min[j]);
-    }
-  }
-  for (int j = 0; j < N; ++j) out[j] = hsum(_mm256_sub_ps(acc[j], acc_min[j]));
-}
-
-template <int N>
-void dot_q4_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  dot_k4_family_n<false, N>(n, w, act, stride, out);
-}
-template <int N>
-void dot_q5_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  dot_k4_family_n<true, N>(n, w, act, stride, out);
-}
+#include "kernels/cpu/dot_kquants_x86.inc"
 
 // ---- Q2_K and Q3_K x Q8K --------------------------------------------------------
 //
@@ -201,14 +116,17 @@ void dot_q5_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
 // sums in the low 128 bits and the second's in the high 128, and one madd
 // with [scale_a x8 | scale_b x8] applies both scales.
 
-inline __m256i pair_scales(int16_t a, int16_t b) { return _mm256_setr_m128i(_mm_set1_epi16(a), _mm_set1_epi16(b)); }
+inline __m256i pair_scales(int16_t a, int16_t b) {
+  return _mm256_setr_m128i(_mm_set1_epi16(a), _mm_set1_epi16(b));
+}
 
 // Q2_K: x = d * sc * q - dmin * m, q in 0..3, 4-bit sc and m per sub-block.
 template <int N>
 void dot_q2_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
   const auto* wb = static_cast<const uint8_t*>(w);
   const ActBlockQ8K* a[N];
-  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
+  for (int j = 0; j < N; ++j)
+    a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
   __m256 acc[N], acc_min[N];
   for (int j = 0; j < N; ++j) acc[j] = acc_min[j] = _mm256_setzero_ps();
   const __m256i m2 = _mm256_set1_epi8(3);
@@ -227,14 +145,16 @@ void dot_q2_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
       for (int t = 0; t < 4; ++t) {
         const int g = 4 * h + t;
         q[g] = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * t), m2);
-        scale[g] = pair_scales(static_cast<int16_t>(sc[2 * g] & 0x0F), static_cast<int16_t>(sc[2 * g + 1] & 0x0F));
+        scale[g] =
+            pair_scales(static_cast<int16_t>(sc[2 * g] & 0x0F), static_cast<int16_t>(sc[2 * g + 1] & 0x0F));
       }
     }
     for (int j = 0; j < N; ++j) {
       const ActBlockQ8K& ab = a[j][i];
       __m256i isum = _mm256_setzero_si256();
       for (int g = 0; g < 8; ++g) {
-        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(q[g], load256(ab.qs + 32 * g)), scale[g]));
+        isum = _mm256_add_epi32(
+            isum, _mm256_madd_epi16(_mm256_maddubs_epi16(q[g], load256(ab.qs + 32 * g)), scale[g]));
       }
       const __m256i msum = _mm256_madd_epi16(load256(ab.bsums), mins16);
       acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(isum), acc[j]);
@@ -251,7 +171,8 @@ template <int N>
 void dot_q3_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
   const auto* wb = static_cast<const uint8_t*>(w);
   const ActBlockQ8K* a[N];
-  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
+  for (int j = 0; j < N; ++j)
+    a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
   __m256 acc[N];
   for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
   const __m256i m2 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
@@ -284,62 +205,10 @@ void dot_q3_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
       const ActBlockQ8K& ab = a[j][i];
       __m256i isum = _mm256_setzero_si256();
       for (int g = 0; g < 8; ++g) {
-        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(q[g], load256(ab.qs + 32 * g)), scale[g]));
+        isum = _mm256_add_epi32(
+            isum, _mm256_madd_epi16(_mm256_maddubs_epi16(q[g], load256(ab.qs + 32 * g)), scale[g]));
       }
       isum = _mm256_sub_epi32(isum, _mm256_madd_epi16(load256(ab.bsums), offsets16));
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(isum), acc[j]);
-    }
-  }
-  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
-}
-
-// ---- Q6_K x Q8K --------------------------------------------------------------
-
-template <int N>
-void dot_q6_k_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
-  const auto* wb = static_cast<const uint8_t*>(w);
-  const ActBlockQ8K* a[N];
-  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const ActBlockQ8K*>(static_cast<const uint8_t*>(act) + j * stride);
-  __m256 acc[N];
-  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
-  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
-  for (int64_t i = 0; i < n / 256; ++i) {
-    const uint8_t* b = wb + i * sizeof(BlockQ6_K);
-    const uint8_t* ql = b + offsetof(BlockQ6_K, ql);
-    const uint8_t* qhp = b + offsetof(BlockQ6_K, qh);
-    const uint8_t* scales = b + offsetof(BlockQ6_K, scales);
-    uint16_t dh;
-    std::memcpy(&dh, b + offsetof(BlockQ6_K, d), 2);
-    const float d = fp16(dh);
-    // q[4*half + r]: 32 unsigned 6-bit values (0..63) of elements 128*half + 32*r + l.
-    __m256i q[8];
-    for (int half = 0; half < 2; ++half) {
-      const __m256i ql0 = load256(ql + 64 * half), ql1 = load256(ql + 64 * half + 32);
-      const __m256i qh = load256(qhp + 32 * half);
-      q[4 * half + 0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m2), 4));
-      q[4 * half + 1] = _mm256_or_si256(_mm256_and_si256(ql1, m4),
-                                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m2), 4));
-      q[4 * half + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
-                                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m2), 4));
-      q[4 * half + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
-                                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4));
-    }
-    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales)));
-    __m256i scale[8];  // per 32 elements: 8 int16 lanes of one 16-group scale, then 8 of the next
-    for (int c = 0; c < 8; ++c) {
-      scale[c] = _mm256_set_m128i(_mm_set1_epi16(static_cast<int8_t>(scales[2 * c + 1])),
-                                  _mm_set1_epi16(static_cast<int8_t>(scales[2 * c])));
-    }
-    for (int j = 0; j < N; ++j) {
-      const ActBlockQ8K& ab = a[j][i];
-      // The -32 of every weight: 32 * sum over groups of scale * bsum.
-      __m256i isum = _mm256_slli_epi32(_mm256_madd_epi16(load256(ab.bsums), scales16), 5);
-      isum = _mm256_sub_epi32(_mm256_setzero_si256(), isum);
-      for (int c = 0; c < 8; ++c) {
-        // pair sums <= 2*63*128 = 16128: no saturation.
-        const __m256i p = _mm256_maddubs_epi16(q[c], load256(ab.qs + 32 * c));
-        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, scale[c]));
-      }
       acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(isum), acc[j]);
     }
   }
@@ -353,26 +222,35 @@ void dot_q6_k_n(int64_t n, const void* w, const void* act, size_t stride, float*
 struct Bf16 {
   uint16_t bits;
 };
-inline __m256 load8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+inline __m256 load8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
 inline __m256 load8(const Bf16* p) {
   const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
 }
-inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
-inline float scalar(uint16_t h) { return fp16(h); }
+inline __m256 load8(const float* p) {
+  return _mm256_loadu_ps(p);
+}
+inline float scalar(uint16_t h) {
+  return fp16(h);
+}
 inline float scalar(Bf16 h) {
   const uint32_t bits = static_cast<uint32_t>(h.bits) << 16;
   float f;
   std::memcpy(&f, &bits, 4);
   return f;
 }
-inline float scalar(float f) { return f; }
+inline float scalar(float f) {
+  return f;
+}
 
 template <typename Element, int N>
 void dot_float_n(int64_t n, const void* w, const void* act, size_t stride, float* out) {
   const auto* wp = static_cast<const Element*>(w);
   const float* a[N];
-  for (int j = 0; j < N; ++j) a[j] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(act) + j * stride);
+  for (int j = 0; j < N; ++j)
+    a[j] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(act) + j * stride);
   __m256 acc[N];
   for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
   int64_t i = 0;
@@ -420,20 +298,34 @@ const DotKernel kF32 = PAGODA_DOT_KERNEL(ActFormat::F32, dot_f32_n);
 
 const DotKernel* kernel_for(quant::TensorType type) {
   switch (type) {
-    case quant::TensorType::Q4_0: return &kQ4_0;
-    case quant::TensorType::Q8_0: return &kQ8_0;
-    case quant::TensorType::Q4_1: return &kQ4_1;
-    case quant::TensorType::Q5_0: return &kQ5_0;
-    case quant::TensorType::Q5_1: return &kQ5_1;
-    case quant::TensorType::Q4_K: return &kQ4_K;
-    case quant::TensorType::Q5_K: return &kQ5_K;
-    case quant::TensorType::Q2_K: return &kQ2_K;
-    case quant::TensorType::Q3_K: return &kQ3_K;
-    case quant::TensorType::Q6_K: return &kQ6_K;
-    case quant::TensorType::F16: return &kF16;
-    case quant::TensorType::F32: return &kF32;
-    case quant::TensorType::BF16: return &kBF16;
-    default: return nullptr;
+    case quant::TensorType::Q4_0:
+      return &kQ4_0;
+    case quant::TensorType::Q8_0:
+      return &kQ8_0;
+    case quant::TensorType::Q4_1:
+      return &kQ4_1;
+    case quant::TensorType::Q5_0:
+      return &kQ5_0;
+    case quant::TensorType::Q5_1:
+      return &kQ5_1;
+    case quant::TensorType::Q4_K:
+      return &kQ4_K;
+    case quant::TensorType::Q5_K:
+      return &kQ5_K;
+    case quant::TensorType::Q2_K:
+      return &kQ2_K;
+    case quant::TensorType::Q3_K:
+      return &kQ3_K;
+    case quant::TensorType::Q6_K:
+      return &kQ6_K;
+    case quant::TensorType::F16:
+      return &kF16;
+    case quant::TensorType::F32:
+      return &kF32;
+    case quant::TensorType::BF16:
+      return &kBF16;
+    default:
+      return nullptr;
   }
 }
 
@@ -441,6 +333,8 @@ const IsaKernels kAvx2{"avx2", quantize_q8, quantize_q8k, kernel_for};
 
 }  // namespace
 
-const IsaKernels& isa_kernels_avx2() { return kAvx2; }
+const IsaKernels& isa_kernels_avx2() {
+  return kAvx2;
+}
 
 }  // namespace pagoda::kernels::cpu

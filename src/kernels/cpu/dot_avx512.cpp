@@ -27,6 +27,17 @@ inline __m256i dot_u8_s8(__m256i u, __m256i s) {
 
 #include "kernels/cpu/dot_legacy_x86.inc"
 
+inline float fp16(uint16_t h) {
+  return _cvtsh_ss(h);
+}
+
+// VNNI: the scale multiply and the accumulate in one vpdpwssd.
+inline __m256i add_scaled_pairs(__m256i acc, __m256i pairs16, __m256i scale16) {
+  return _mm256_dpwssd_epi32(acc, pairs16, scale16);
+}
+
+#include "kernels/cpu/dot_kquants_x86.inc"
+
 // Two consecutive packed groups (kernels/repack.h) side by side: lane r < 8
 // is row r of the first group, lane 8 + r row r of the second. Groups are
 // (n / 32) group-blocks apart.
@@ -154,7 +165,8 @@ void dot16_q8_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
     if constexpr (kPrefetch) prefetch_ahead(b0, b1, kGroupBlock);
     const __m512 d16 = scales_group_pair(b0, b1);
     __m512i u[8];
-    for (int v = 0; v < 8; ++v) u[v] = _mm512_xor_si512(load_group_pair(b0 + 16 + 32 * v, b1 + 16 + 32 * v), bias);
+    for (int v = 0; v < 8; ++v)
+      u[v] = _mm512_xor_si512(load_group_pair(b0 + 16 + 32 * v, b1 + 16 + 32 * v), bias);
     for (int j = 0; j < N; ++j) {
       const ActBlockQ8& x = a.row[j][i];
       __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
@@ -219,15 +231,19 @@ const DotKernel kQ8_0 = with_dot16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8, dot_q
 const DotKernel kQ4_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q4_1_n);
 const DotKernel kQ5_0 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_0_n);
 const DotKernel kQ5_1 = PAGODA_DOT_KERNEL(ActFormat::Q8, dot_q5_1_n);
-#undef PAGODA_DOT_KERNEL
-#undef PAGODA_DOT_KERNEL_PACKED
-#undef PAGODA_DOT16
 
-DotKernel with_panel16(quant::TensorType type) {
-  DotKernel k = *isa_kernels_avx2().kernel(type);
+// The K-quants: VNNI dot kernels for few tokens plus the panel GEMM.
+DotKernel with_panel16(DotKernel k, quant::TensorType type) {
   k.panel16 = panel16_avx512(type);
   return k;
 }
+
+const DotKernel kQ4_K = with_panel16(PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q4_k_n), quant::TensorType::Q4_K);
+const DotKernel kQ5_K = with_panel16(PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q5_k_n), quant::TensorType::Q5_K);
+const DotKernel kQ6_K = with_panel16(PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q6_k_n), quant::TensorType::Q6_K);
+#undef PAGODA_DOT_KERNEL
+#undef PAGODA_DOT_KERNEL_PACKED
+#undef PAGODA_DOT16
 
 const DotKernel* kernel_for(quant::TensorType type) {
   switch (type) {
@@ -241,19 +257,12 @@ const DotKernel* kernel_for(quant::TensorType type) {
       return &kQ5_0;
     case quant::TensorType::Q5_1:
       return &kQ5_1;
-    // The AVX2 dot kernels (for few tokens) plus the panel GEMM.
-    case quant::TensorType::Q4_K: {
-      static const DotKernel kQ4_K = with_panel16(type);
+    case quant::TensorType::Q4_K:
       return &kQ4_K;
-    }
-    case quant::TensorType::Q5_K: {
-      static const DotKernel kQ5_K = with_panel16(type);
+    case quant::TensorType::Q5_K:
       return &kQ5_K;
-    }
-    case quant::TensorType::Q6_K: {
-      static const DotKernel kQ6_K = with_panel16(type);
+    case quant::TensorType::Q6_K:
       return &kQ6_K;
-    }
     default:
       return nullptr;
   }

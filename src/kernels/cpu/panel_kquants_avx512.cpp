@@ -65,7 +65,8 @@ void transpose_quants(const uint8_t (*rows_q)[256], KPanel& p) {
       u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
     }
     for (int k = 0; k < 4; ++k) {
-      const __m512i v0 = _mm512_shuffle_i32x4(u[k], u[4 + k], 0x44), v1 = _mm512_shuffle_i32x4(u[k], u[4 + k], 0xEE);
+      const __m512i v0 = _mm512_shuffle_i32x4(u[k], u[4 + k], 0x44),
+                    v1 = _mm512_shuffle_i32x4(u[k], u[4 + k], 0xEE);
       const __m512i v2 = _mm512_shuffle_i32x4(u[8 + k], u[12 + k], 0x44);
       const __m512i v3 = _mm512_shuffle_i32x4(u[8 + k], u[12 + k], 0xEE);
       _mm512_store_si512(p.q[16 * cb + k], _mm512_shuffle_i32x4(v0, v2, 0x88));
