@@ -14,6 +14,17 @@
 //   uint16_t d[8];
 //   int8_t   qs[8][8][4];   chunk v (0..7), row r: elements 4v..4v+3 of row r
 // 272 bytes per group-block.
+//
+// Q4_Kx8 layout, per group of 8 rows and per 256-element super-block:
+//   uint16_t d[8], dmin[8];      fp16 super-block scales
+//   uint8_t  scales[8][8];       sub-block s, row r: 6-bit scale
+//   int16_t  mins[4][8][2];      sub-blocks 2p and 2p+1 of row r: 6-bit mins
+//   uint8_t  qs[4][8][8][4];     pair k, chunk v, row r: bytes 4v..4v+3 of
+//                                the row's qs[32k..32k+31] (low nibbles:
+//                                sub-block 2k, high: 2k+1)
+// 1248 bytes per group-block (8 plain blocks are 1152): the unpacked scales
+// save every token's decode from unpacking them again.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -36,5 +47,7 @@ class PackedWeights {
 };
 
 bool has_packed_layout(quant::TensorType type);
+
+constexpr size_t kQ4KGroupBlockBytes = 1248;
 
 }  // namespace pagoda::kernels

@@ -19,8 +19,11 @@ struct MatrixView {
   // use it where they have a packed variant, else `data`.
   const void* packed = nullptr;
   int64_t packed_rows = 0;
+  size_t packed_group_bytes = 0;  // bytes of one group of 8 packed rows
 
-  const void* row(int64_t r) const { return static_cast<const uint8_t*>(data) + static_cast<size_t>(r) * row_bytes; }
+  const void* row(int64_t r) const {
+    return static_cast<const uint8_t*>(data) + static_cast<size_t>(r) * row_bytes;
+  }
 };
 
 }  // namespace pagoda::kernels

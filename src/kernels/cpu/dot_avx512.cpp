@@ -238,7 +238,7 @@ DotKernel with_panel16(DotKernel k, quant::TensorType type) {
   return k;
 }
 
-const DotKernel kQ4_K = with_panel16(PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q4_k_n), quant::TensorType::Q4_K);
+const DotKernel kQ4_K = with_panel16(PAGODA_DOT_KERNEL_PACKED(ActFormat::Q8K, dot_q4_k_n, dot8_q4_k_n), quant::TensorType::Q4_K);
 const DotKernel kQ5_K = with_panel16(PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q5_k_n), quant::TensorType::Q5_K);
 const DotKernel kQ6_K = with_panel16(PAGODA_DOT_KERNEL(ActFormat::Q8K, dot_q6_k_n), quant::TensorType::Q6_K);
 #undef PAGODA_DOT_KERNEL

@@ -122,27 +122,37 @@ int64_t groups_per_unit(const cpu::DotKernel& kernel) {
 constexpr int64_t kMinTokensForPanels = 16;
 constexpr int64_t kPanelRows = 16;
 
+// Panels read the file's row layout (a packed copy, where there is one,
+// serves the smaller batches).
 bool use_panels(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_tokens) {
-  return kernel.panel16 && packed_groups(kernel, w) == 0 && n_tokens >= kMinTokensForPanels;
+  return kernel.panel16 && n_tokens >= kMinTokensForPanels;
 }
 
 int64_t group_units(const cpu::DotKernel& kernel, const MatrixView& w) {
   return (packed_groups(kernel, w) + groups_per_unit(kernel) - 1) / groups_per_unit(kernel);
 }
 
+// Plain rows go kRowBlock to a unit, so that a unit costs about what a
+// packed one does: the threads get equal ranges of units, and a shared-input
+// dispatch can mix packed matrices with plain ones (a Q4_K_M layer's Q6_K
+// value matrix next to its Q4_K query and key).
+constexpr int64_t kRowBlock = 8;
+
+int64_t plain_units(const cpu::DotKernel& kernel, const MatrixView& w) {
+  return (w.rows - packed_groups(kernel, w) * 8 + kRowBlock - 1) / kRowBlock;
+}
+
 int64_t work_units(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_tokens) {
   if (use_panels(kernel, w, n_tokens)) return (w.rows + kPanelRows - 1) / kPanelRows;
-  return group_units(kernel, w) + (w.rows - packed_groups(kernel, w) * 8);
+  return group_units(kernel, w) + plain_units(kernel, w);
 }
 
 // Units [begin, end) of W against all tokens, kMaxPackedColumns (packed) or
-// kMaxDotColumns (plain) tokens per kernel call. Plain rows go in blocks of
-// kRowBlock so that a block's weight rows and one group of activation rows
-// (about 20 KB for a 2048-wide Q4_0 layer) stay in L1 while the block is
-// swept over the token groups.
+// kMaxDotColumns (plain) tokens per kernel call. A block of plain rows and
+// one group of activation rows (about 20 KB for a 2048-wide Q4_0 layer) stay
+// in L1 while the block is swept over the token groups.
 void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t* act, size_t stride,
                int64_t n_tokens, int64_t begin, int64_t end, float* y) {
-  constexpr int64_t kRowBlock = 8;
   constexpr int64_t kMinTokensFor16Rows = 4;
   if (use_panels(kernel, w, n_tokens)) {
     for (int64_t u = begin; u < end; ++u) {
@@ -156,7 +166,7 @@ void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t*
   const int64_t units = group_units(kernel, w);
   const int64_t per_unit = groups_per_unit(kernel);
   float out[cpu::kMaxPackedColumns * 16];
-  const size_t group_bytes = 8 * w.row_bytes;
+  const size_t group_bytes = w.packed_group_bytes;
   for (int64_t u = begin; u < std::min(end, units); ++u) {
     const int64_t g_begin = u * per_unit, g_end = std::min(groups, g_begin + per_unit);
     // With few tokens the weights stream from memory and the product is
@@ -179,8 +189,8 @@ void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t*
       }
     }
   }
-  const int64_t row_begin = groups * 8 + std::max<int64_t>(0, begin - units);
-  const int64_t row_end = groups * 8 + std::max<int64_t>(0, end - units);
+  const int64_t row_begin = std::min(w.rows, groups * 8 + std::max<int64_t>(0, begin - units) * kRowBlock);
+  const int64_t row_end = std::min(w.rows, groups * 8 + std::max<int64_t>(0, end - units) * kRowBlock);
   for (int64_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
     const int64_t r1 = std::min(row_end, r0 + kRowBlock);
     for (int64_t t = 0; t < n_tokens; t += cpu::kMaxDotColumns) {
