@@ -63,16 +63,16 @@ struct BlockQ5_1 {
 
 // Q8_0: x = d * q, q in -128..127 (the quantizer uses -127..127).
 struct BlockQ8_0 {
-  uint16_t d;          // fp16 scale
-  int8_t qs[kQK8_0];   // quants, element order
+  uint16_t d;         // fp16 scale
+  int8_t qs[kQK8_0];  // quants, element order
 };
 
 // Q8_1: as Q8_0 plus s = d * sum(qs), precomputed for the dot products of
 // Q4_1/Q5_1 weights with activations (the min term needs sum(x)).
 struct BlockQ8_1 {
-  uint16_t d;          // fp16 scale
-  uint16_t s;          // fp16 d * sum(qs)
-  int8_t qs[kQK8_1];   // quants, element order
+  uint16_t d;         // fp16 scale
+  uint16_t s;         // fp16 d * sum(qs)
+  int8_t qs[kQK8_1];  // quants, element order
 };
 
 // Q2_K: 16 sub-blocks of 16 elements; x = d*sc*q - dmin*m, q in 0..3.
@@ -92,10 +92,10 @@ struct BlockQ2_K {
 //   low 4 bits of sc[i]: scales[i] & 0xF for i < 8, scales[i-8] >> 4 else;
 //   high 2 bits of sc[i]: (scales[8 + i%4] >> (2*(i/4))) & 3.
 struct BlockQ3_K {
-  uint8_t hmask[kQK_K / 8];      // high (3rd) bits
-  uint8_t qs[kQK_K / 4];         // low 2 bits
-  uint8_t scales[kKScaleSize];   // 6-bit scales, packed as above
-  uint16_t d;                    // fp16 super-block scale
+  uint8_t hmask[kQK_K / 8];     // high (3rd) bits
+  uint8_t qs[kQK_K / 4];        // low 2 bits
+  uint8_t scales[kKScaleSize];  // 6-bit scales, packed as above
+  uint16_t d;                   // fp16 super-block scale
 };
 
 // Q4_K: 8 sub-blocks of 32 elements; x = d*sc*q - dmin*m, q in 0..15.
@@ -106,20 +106,29 @@ struct BlockQ3_K {
 //   j >= 4: sc = (scales[j+4] & 0xF) | (scales[j-4] >> 6) << 4,
 //           m  = (scales[j+4] >> 4)  | (scales[j]   >> 6) << 4
 struct BlockQ4_K {
-  uint16_t d;                    // fp16 super-block scale of the scales
-  uint16_t dmin;                 // fp16 super-block scale of the mins
-  uint8_t scales[kKScaleSize];   // 6-bit scales and mins, packed as above
-  uint8_t qs[kQK_K / 2];         // 4-bit quants
+  uint16_t d;                   // fp16 super-block scale of the scales
+  uint16_t dmin;                // fp16 super-block scale of the mins
+  uint8_t scales[kKScaleSize];  // 6-bit scales and mins, packed as above
+  uint8_t qs[kQK_K / 2];        // 4-bit quants
 };
+
+// The 6-bit scale and min of sub-block j (0..7) of a Q4_K/Q5_K block's
+// packed `scales`. Out of line on purpose: per-ISA kernel files call it, and
+// an inline copy compiled with their flags could be the one the linker keeps.
+struct ScaleMin {
+  int scale;
+  int min;
+};
+ScaleMin scale_min_k4(const uint8_t (&scales)[kKScaleSize], int j);
 
 // Q5_K: as Q4_K with a 5th bit: q = nibble | 16 * ((qh[e%32] >> (e/32)) & 1),
 // q in 0..31.
 struct BlockQ5_K {
-  uint16_t d;                    // fp16 super-block scale of the scales
-  uint16_t dmin;                 // fp16 super-block scale of the mins
-  uint8_t scales[kKScaleSize];   // 6-bit scales and mins, as Q4_K
-  uint8_t qh[kQK_K / 8];         // 5th bits
-  uint8_t qs[kQK_K / 2];         // low 4 bits
+  uint16_t d;                   // fp16 super-block scale of the scales
+  uint16_t dmin;                // fp16 super-block scale of the mins
+  uint8_t scales[kKScaleSize];  // 6-bit scales and mins, as Q4_K
+  uint8_t qh[kQK_K / 8];        // 5th bits
+  uint8_t qs[kQK_K / 2];        // low 4 bits
 };
 
 // Q6_K: 16 sub-blocks of 16 elements; x = d * scales[e/16] * (q - 32),
@@ -127,18 +136,18 @@ struct BlockQ5_K {
 // l = r%32; low 4 bits from ql[64*h + 32*(t&1) + l] (low nibble for t < 2,
 // high nibble for t >= 2); high 2 bits (qh[32*h + l] >> (2*t)) & 3.
 struct BlockQ6_K {
-  uint8_t ql[kQK_K / 2];         // low 4 bits
-  uint8_t qh[kQK_K / 4];         // high 2 bits
-  int8_t scales[kQK_K / 16];     // signed 8-bit sub-block scales
-  uint16_t d;                    // fp16 super-block scale
+  uint8_t ql[kQK_K / 2];      // low 4 bits
+  uint8_t qh[kQK_K / 4];      // high 2 bits
+  int8_t scales[kQK_K / 16];  // signed 8-bit sub-block scales
+  uint16_t d;                 // fp16 super-block scale
 };
 
 // Q8_K: activations for K-quant dot products. d is a float (not fp16);
 // bsums[i] = sum of qs[16*i .. 16*i+15].
 struct BlockQ8_K {
-  float d;                       // fp32 scale
-  int8_t qs[kQK_K];              // quants
-  int16_t bsums[kQK_K / 16];     // sums of groups of 16 quants
+  float d;                    // fp32 scale
+  int8_t qs[kQK_K];           // quants
+  int16_t bsums[kQK_K / 16];  // sums of groups of 16 quants
 };
 
 // Multi-byte fields (fp16 bits, Q8_K's float and sums) are read in host

@@ -6,23 +6,17 @@
 #include "quant/half.h"
 #include "quant/reference_rows.h"
 
-namespace pagoda::quant::detail {
-namespace {
-
-// The 6-bit scale and min of sub-block j (0..7) of Q4_K/Q5_K. Bytes 0..3
-// hold the scales of sub-blocks 0..3 in their low 6 bits, bytes 4..7 the
-// mins of 0..3; bytes 8..11 hold the low 4 bits of the scales (low nibble)
-// and mins (high nibble) of 4..7, whose top 2 bits sit in the spare top two
-// bits of bytes 0..3 (scales) and 4..7 (mins).
-struct ScaleMin {
-  int scale;
-  int min;
-};
+namespace pagoda::quant {
 
 ScaleMin scale_min_k4(const uint8_t (&q)[kKScaleSize], int j) {
   if (j < 4) return {q[j] & 63, q[j + 4] & 63};
   return {(q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4)};
 }
+
+}  // namespace pagoda::quant
+
+namespace pagoda::quant::detail {
+namespace {
 
 // The 16 6-bit scales of Q3_K, unpacked and re-centred to -32..31. The low
 // nibbles of scales 0..7 are the low nibbles of bytes 0..7, those of 8..15
@@ -93,8 +87,8 @@ namespace {
 // elements, each 32 bytes of qs whose low nibbles are the first 32 elements
 // (sub-block 2k) and high nibbles the next 32 (2k+1). For Q5_K (qh given),
 // the 5th bit of element 32*s + l (sub-block s) is bit s of qh[l].
-void dequantize_k4_superblock(uint16_t d_half, uint16_t dmin_half, const uint8_t (&scales)[kKScaleSize], const uint8_t* qs,
-                              const uint8_t* qh, float* y) {
+void dequantize_k4_superblock(uint16_t d_half, uint16_t dmin_half, const uint8_t (&scales)[kKScaleSize],
+                              const uint8_t* qs, const uint8_t* qh, float* y) {
   const float d = fp16_to_fp32(d_half);
   const float dmin = fp16_to_fp32(dmin_half);
   for (int k = 0; k < 4; ++k) {

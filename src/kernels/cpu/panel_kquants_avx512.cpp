@@ -112,50 +112,52 @@ void unpack_q6_k_row(const quant::BlockQ6_K& b, uint8_t* q) {
   }
 }
 
-// Rows past `rows` stay zero: they contribute nothing and are not stored.
-template <typename Block>
-void convert_k4_family(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels) {
+// Fills one 16-row super-block panel from the rows' blocks: rows past
+// `rows` stay zero (they contribute nothing and are not stored).
+// unpack_row(block, q, p, r) writes the row's 256 quants to q and its scales
+// into p's row r.
+template <typename Block, typename UnpackRow>
+void convert_rows(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels,
+                  UnpackRow unpack_row) {
   alignas(64) uint8_t rows_q[kRows][256] = {};
   for (int64_t i = 0; i < blocks; ++i) {
     KPanel& p = panels[i];
     std::memset(static_cast<void*>(&p.scale), 0,
                 sizeof(p.scale) + sizeof(p.offset) + sizeof(p.d) + sizeof(p.dm));
     for (int r = 0; r < rows; ++r) {
-      const auto& b = reinterpret_cast<const Block*>(w + static_cast<size_t>(r) * row_bytes)[i];
-      unpack_k4_family_row(b, rows_q[r]);
-      p.d[r] = fp16(b.d);
-      p.dm[r] = fp16(b.dmin);
-      const uint8_t* s = b.scales;
-      for (int j = 0; j < 8; ++j) {
-        const int sc = j < 4 ? s[j] & 63 : (s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4);
-        const int m = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-        p.scale[j][r] = sc;
-        p.offset[j][r][0] = p.offset[j][r][1] = static_cast<int16_t>(m);  // bsums 2j, 2j+1 lie in sub-block j
-      }
+      unpack_row(reinterpret_cast<const Block*>(w + static_cast<size_t>(r) * row_bytes)[i], rows_q[r], p, r);
     }
     transpose_quants(rows_q, p);
   }
 }
 
-void convert_q6_k(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels) {
-  alignas(64) uint8_t rows_q[kRows][256] = {};
-  for (int64_t i = 0; i < blocks; ++i) {
-    KPanel& p = panels[i];
-    std::memset(static_cast<void*>(&p.scale), 0,
-                sizeof(p.scale) + sizeof(p.offset) + sizeof(p.d) + sizeof(p.dm));
-    for (int r = 0; r < rows; ++r) {
-      const auto& b = reinterpret_cast<const quant::BlockQ6_K*>(w + static_cast<size_t>(r) * row_bytes)[i];
-      unpack_q6_k_row(b, rows_q[r]);
-      p.d[r] = fp16(b.d);
-      p.dm[r] = 32.0f * p.d[r];  // exact: a power of two
-      for (int s = 0; s < 16; ++s) p.scale[s][r] = b.scales[s];
-      for (int k = 0; k < 8; ++k) {
-        p.offset[k][r][0] = b.scales[2 * k];
-        p.offset[k][r][1] = b.scales[2 * k + 1];
-      }
+template <typename Block>
+void convert_k4_family(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels) {
+  convert_rows<Block>(w, row_bytes, rows, blocks, panels, [](const Block& b, uint8_t* q, KPanel& p, int r) {
+    unpack_k4_family_row(b, q);
+    p.d[r] = fp16(b.d);
+    p.dm[r] = fp16(b.dmin);
+    for (int j = 0; j < 8; ++j) {
+      const quant::ScaleMin sm = quant::scale_min_k4(b.scales, j);
+      p.scale[j][r] = sm.scale;
+      p.offset[j][r][0] = p.offset[j][r][1] =
+          static_cast<int16_t>(sm.min);  // bsums 2j, 2j+1 lie in sub-block j
     }
-    transpose_quants(rows_q, p);
-  }
+  });
+}
+
+void convert_q6_k(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels) {
+  convert_rows<quant::BlockQ6_K>(w, row_bytes, rows, blocks, panels,
+                                 [](const quant::BlockQ6_K& b, uint8_t* q, KPanel& p, int r) {
+                                   unpack_q6_k_row(b, q);
+                                   p.d[r] = fp16(b.d);
+                                   p.dm[r] = 32.0f * p.d[r];  // exact: a power of two
+                                   for (int s = 0; s < 16; ++s) p.scale[s][r] = b.scales[s];
+                                   for (int k = 0; k < 8; ++k) {
+                                     p.offset[k][r][0] = b.scales[2 * k];
+                                     p.offset[k][r][1] = b.scales[2 * k + 1];
+                                   }
+                                 });
 }
 
 inline __m512i broadcast4(const void* p) {

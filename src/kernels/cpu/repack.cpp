@@ -41,12 +41,10 @@ void pack_q4_k(const MatrixView& w, uint8_t* dst) {
         const auto& b = reinterpret_cast<const quant::BlockQ4_K*>(w.row(g * kGroup + r))[i];
         d[r] = b.d;
         d[8 + r] = b.dmin;
-        const uint8_t* s = b.scales;
         for (int j = 0; j < 8; ++j) {
-          out[32 + 8 * j + r] =
-              static_cast<uint8_t>(j < 4 ? s[j] & 63 : (s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4));
-          const int m = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-          mins[16 * (j / 2) + 2 * r + j % 2] = static_cast<int16_t>(m);
+          const quant::ScaleMin sm = quant::scale_min_k4(b.scales, j);
+          out[32 + 8 * j + r] = static_cast<uint8_t>(sm.scale);
+          mins[16 * (j / 2) + 2 * r + j % 2] = static_cast<int16_t>(sm.min);
         }
         for (int k = 0; k < 4; ++k) {
           for (int v = 0; v < 8; ++v)
