@@ -31,18 +31,16 @@ void for_each_token(ThreadPool& pool, int64_t n, Body&& body) {
   });
 }
 
-// body(begin, end) over [0, n) in one slice per thread; element-wise work
-// too small to be worth a dispatch runs inline.
+// body(begin, end) over [0, n), one range per thread (parallel_for's
+// split); element-wise work too small to be worth a dispatch runs inline.
 template <typename Body>
 void for_each_slice(ThreadPool& pool, int64_t n, Body&& body) {
   constexpr int64_t kMinPerThread = 4096;
-  if (n < 2 * kMinPerThread || pool.size() == 1) {
+  if (n < 2 * kMinPerThread) {
     body(int64_t{0}, n);
     return;
   }
-  pool.parallel_for(pool.size(), [&](int64_t first, int64_t last) {
-    for (int64_t t = first; t < last; ++t) body(n * t / pool.size(), n * (t + 1) / pool.size());
-  });
+  pool.parallel_for(n, body);
 }
 
 }  // namespace

@@ -107,8 +107,9 @@ const uint8_t* prepare_activations(const cpu::IsaKernels& isa, const cpu::DotKer
 }
 
 // Work is split in units: one or two groups of 8 packed rows (two where the
-// ISA has a 16-row kernel), or one plain row (the rows past the packed ones,
-// or all rows when the kernel has no packed variant).
+// ISA has a 16-row kernel), a block of kRowBlock plain rows (the rows past
+// the packed ones, or all rows when the kernel has no packed variant), or,
+// for prompt-sized batches of the K-quants, a 16-row panel.
 int64_t packed_groups(const cpu::DotKernel& kernel, const MatrixView& w) {
   return w.packed && kernel.dot8 ? w.packed_rows / 8 : 0;
 }
@@ -124,7 +125,7 @@ constexpr int64_t kPanelRows = 16;
 
 // Panels read the file's row layout (a packed copy, where there is one,
 // serves the smaller batches).
-bool use_panels(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_tokens) {
+bool use_panels(const cpu::DotKernel& kernel, int64_t n_tokens) {
   return kernel.panel16 && n_tokens >= kMinTokensForPanels;
 }
 
@@ -143,7 +144,7 @@ int64_t plain_units(const cpu::DotKernel& kernel, const MatrixView& w) {
 }
 
 int64_t work_units(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_tokens) {
-  if (use_panels(kernel, w, n_tokens)) return (w.rows + kPanelRows - 1) / kPanelRows;
+  if (use_panels(kernel, n_tokens)) return (w.rows + kPanelRows - 1) / kPanelRows;
   return group_units(kernel, w) + plain_units(kernel, w);
 }
 
@@ -154,7 +155,7 @@ int64_t work_units(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_
 void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t* act, size_t stride,
                int64_t n_tokens, int64_t begin, int64_t end, float* y) {
   constexpr int64_t kMinTokensFor16Rows = 4;
-  if (use_panels(kernel, w, n_tokens)) {
+  if (use_panels(kernel, n_tokens)) {
     for (int64_t u = begin; u < end; ++u) {
       const int64_t r0 = u * kPanelRows;
       const int rows = static_cast<int>(std::min(kPanelRows, w.rows - r0));
