@@ -115,11 +115,14 @@ int64_t copy_vocab(gguf::Writer& w, const std::string& path) {
 int mkmodel_command(const std::vector<std::string>& argv) {
   const Args args(argv,
                   {"--arch", "--n-embd", "--n-layer", "--n-head", "--n-head-kv", "--n-ff", "--n-ctx", "--vocab-from",
-                   "--vocab-size", "--type", "--seed", "--threads", "--output", "--name", "--rope-freq-base"},
+                   "--vocab-size", "--type", "--seed", "--threads", "--output", "--name", "--rope-freq-base",
+                   "--head-dim", "--sliding-window", "--swa-pattern", "--rope-scaling", "--rope-scale",
+                   "--rope-orig-ctx"},
                   {}, {{"-o", "--output"}, {"-t", "--threads"}});
   const std::string arch = args.str("--arch", "llama");
-  if (arch != "llama" && arch != "qwen2" && arch != "qwen3") {
-    fail("mkmodel: architecture '", arch, "' is not supported yet (supported: llama, qwen2, qwen3)");
+  const bool gemma = arch == "gemma2" || arch == "gemma3";
+  if (arch != "llama" && arch != "qwen2" && arch != "qwen3" && arch != "phi3" && !gemma) {
+    fail("mkmodel: architecture '", arch, "' is not supported (supported: llama, qwen2, qwen3, phi3, gemma2, gemma3)");
   }
   Shape s{args.integer("--n-embd", 256), args.integer("--n-layer", 4), args.integer("--n-head", 8), 0,
           args.integer("--n-ff", 0), args.integer("--n-ctx", 2048)};
@@ -128,9 +131,10 @@ int mkmodel_command(const std::vector<std::string>& argv) {
   if (s.n_embd <= 0 || s.n_layer <= 0 || s.n_head <= 0 || s.n_head_kv <= 0 || s.n_ff <= 0 || s.n_ctx <= 0) {
     fail("mkmodel: every size must be positive");
   }
-  if (s.n_embd % s.n_head != 0) fail("mkmodel: --n-embd must be a multiple of --n-head");
+  if (s.n_embd % s.n_head != 0 && !args.has("--head-dim")) fail("mkmodel: --n-embd must be a multiple of --n-head");
   if (s.n_head % s.n_head_kv != 0) fail("mkmodel: --n-head must be a multiple of --n-head-kv");
-  const int64_t head_dim = s.n_embd / s.n_head;
+  const int64_t head_dim = args.integer("--head-dim", s.n_embd / s.n_head);
+  if (head_dim <= 0 || head_dim % 2 != 0) fail("mkmodel: --head-dim must be positive and even");
   const std::string type_name = args.str("--type", "f16");
   const auto type = quant::type_from_name(type_name);
   if (!type || !quant::can_quantize(*type)) fail("mkmodel: cannot write weights of type '", type_name, "'");
@@ -157,47 +161,78 @@ int mkmodel_command(const std::vector<std::string>& argv) {
   convert::set_model_shape(w, {.arch = arch, .n_ctx = s.n_ctx, .n_embd = s.n_embd, .n_layer = s.n_layer,
                                .n_ff = s.n_ff, .n_head = s.n_head, .n_head_kv = s.n_head_kv, .head_dim = head_dim,
                                .n_vocab = n_vocab, .rms_eps = 1e-5,
-                               .rope_base = args.number("--rope-freq-base", 10000.0)});
+                               .rope_base = args.number("--rope-freq-base", gemma ? 1000000.0 : 10000.0)});
+  const std::string p = arch + ".";
+  if (args.has("--sliding-window")) {
+    w.set(p + "attention.sliding_window", gguf::Value::u32(static_cast<uint32_t>(args.integer("--sliding-window", 0))));
+  }
+  if (args.has("--swa-pattern")) {
+    w.set(p + "attention.sliding_window_pattern", gguf::Value::u32(static_cast<uint32_t>(args.integer("--swa-pattern", 0))));
+  }
+  if (arch == "gemma2") {
+    w.set(p + "attn_logit_softcapping", gguf::Value::f32(50.0f));
+    w.set(p + "final_logit_softcapping", gguf::Value::f32(30.0f));
+  }
+  if (args.has("--rope-scaling")) {  // linear or yarn, by --rope-scale
+    w.set(p + "rope.scaling.type", gguf::Value::string(args.str("--rope-scaling", "")));
+    w.set(p + "rope.scaling.factor", gguf::Value::f32(static_cast<float>(args.number("--rope-scale", 1.0))));
+    w.set(p + "rope.scaling.original_context_length",
+          gguf::Value::u32(static_cast<uint32_t>(args.integer("--rope-orig-ctx", s.n_ctx))));
+  }
 
+  const int64_t q_dim = s.n_head * head_dim;
   const int64_t kv_dim = s.n_head_kv * head_dim;
   uint64_t index = 0;
   const auto add_matrix = [&](const std::string& name, int64_t cols, int64_t rows) {
     w.add_tensor(name, *type, {cols, rows}, random_matrix(*type, rows, cols, seed, index++, pool));
   };
+  // 1-D gains around 1 (normal, std 0.02, plus 1), F32 like every 1-D tensor.
+  const auto add_gains = [&](const std::string& name, int64_t n) {
+    std::vector<uint8_t> g = random_matrix(quant::TensorType::F32, 1, n, seed, index++, pool);
+    for (size_t b = 0; b < g.size(); b += 4) {
+      float v;
+      std::memcpy(&v, &g[b], 4);
+      v += 1.0f;
+      std::memcpy(&g[b], &v, 4);
+    }
+    w.add_tensor(name, quant::TensorType::F32, {n}, std::move(g));
+  };
   add_matrix("token_embd.weight", s.n_embd, n_vocab);
   w.add_tensor("output_norm.weight", quant::TensorType::F32, {s.n_embd}, ones(s.n_embd));
-  add_matrix("output.weight", s.n_embd, n_vocab);
+  if (!gemma) add_matrix("output.weight", s.n_embd, n_vocab);  // Gemma ties the output to the embedding
   for (int64_t l = 0; l < s.n_layer; ++l) {
-    const std::string p = "blk." + std::to_string(l) + ".";
-    w.add_tensor(p + "attn_norm.weight", quant::TensorType::F32, {s.n_embd}, ones(s.n_embd));
-    add_matrix(p + "attn_q.weight", s.n_embd, s.n_embd);
-    add_matrix(p + "attn_k.weight", s.n_embd, kv_dim);
-    add_matrix(p + "attn_v.weight", s.n_embd, kv_dim);
-    add_matrix(p + "attn_output.weight", s.n_embd, s.n_embd);
-    if (arch == "qwen3") {  // per-head Q/K norm gains around 1
-      for (const char* n : {"attn_q_norm.weight", "attn_k_norm.weight"}) {
-        std::vector<uint8_t> g = random_matrix(quant::TensorType::F32, 1, head_dim, seed, index++, pool);
-        for (size_t b = 0; b < g.size(); b += 4) {
-          float v;
-          std::memcpy(&v, &g[b], 4);
-          v += 1.0f;
-          std::memcpy(&g[b], &v, 4);
-        }
-        w.add_tensor(p + n, quant::TensorType::F32, {head_dim}, std::move(g));
-      }
+    const std::string b = "blk." + std::to_string(l) + ".";
+    w.add_tensor(b + "attn_norm.weight", quant::TensorType::F32, {s.n_embd}, ones(s.n_embd));
+    if (arch == "phi3") {  // fused Q, K, V rows
+      add_matrix(b + "attn_qkv.weight", s.n_embd, q_dim + 2 * kv_dim);
+    } else {
+      add_matrix(b + "attn_q.weight", s.n_embd, q_dim);
+      add_matrix(b + "attn_k.weight", s.n_embd, kv_dim);
+      add_matrix(b + "attn_v.weight", s.n_embd, kv_dim);
     }
-    if (arch == "qwen2") {  // Q/K/V biases, F32 like every 1-D tensor
+    add_matrix(b + "attn_output.weight", q_dim, s.n_embd);
+    if (arch == "qwen3" || arch == "gemma3") {  // per-head Q/K norms
+      add_gains(b + "attn_q_norm.weight", head_dim);
+      add_gains(b + "attn_k_norm.weight", head_dim);
+    }
+    if (arch == "qwen2") {  // Q/K/V biases
       const auto bias = [&](const std::string& name, int64_t n) {
         w.add_tensor(name, quant::TensorType::F32, {n}, random_matrix(quant::TensorType::F32, 1, n, seed, index++, pool));
       };
-      bias(p + "attn_q.bias", s.n_embd);
-      bias(p + "attn_k.bias", kv_dim);
-      bias(p + "attn_v.bias", kv_dim);
+      bias(b + "attn_q.bias", q_dim);
+      bias(b + "attn_k.bias", kv_dim);
+      bias(b + "attn_v.bias", kv_dim);
     }
-    w.add_tensor(p + "ffn_norm.weight", quant::TensorType::F32, {s.n_embd}, ones(s.n_embd));
-    add_matrix(p + "ffn_gate.weight", s.n_embd, s.n_ff);
-    add_matrix(p + "ffn_up.weight", s.n_embd, s.n_ff);
-    add_matrix(p + "ffn_down.weight", s.n_ff, s.n_embd);
+    if (gemma) add_gains(b + "post_attention_norm.weight", s.n_embd);
+    w.add_tensor(b + "ffn_norm.weight", quant::TensorType::F32, {s.n_embd}, ones(s.n_embd));
+    if (arch == "phi3") {  // gate rows then up rows in one matrix
+      add_matrix(b + "ffn_up.weight", s.n_embd, 2 * s.n_ff);
+    } else {
+      add_matrix(b + "ffn_gate.weight", s.n_embd, s.n_ff);
+      add_matrix(b + "ffn_up.weight", s.n_embd, s.n_ff);
+    }
+    add_matrix(b + "ffn_down.weight", s.n_ff, s.n_embd);
+    if (gemma) add_gains(b + "post_ffw_norm.weight", s.n_embd);
   }
   w.write(out_path);
   std::printf("wrote %s: %s, %lld layers, n_embd %lld, n_ff %lld, heads %lld/%lld, vocab %lld, type %s\n",

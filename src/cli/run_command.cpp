@@ -33,7 +33,7 @@ double per_second(size_t n, double ms) { return ms > 0 ? static_cast<double>(n) 
 
 int run_command(const std::vector<std::string>& argv) {
   std::set<std::string> value_flags = {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--min-p",
-                                       "--repeat-penalty", "--repeat-last-n", "--seed", "--threads"};
+                                       "--repeat-penalty", "--repeat-last-n", "--seed", "--threads", "--top-logprobs"};
   value_flags.insert(engine_value_flags().begin(), engine_value_flags().end());
   std::set<std::string> switches = {"--json", "--verbose", "--ignore-eos"};
   switches.insert(engine_switches().begin(), engine_switches().end());
@@ -82,9 +82,14 @@ int run_command(const std::vector<std::string>& argv) {
   }
   request.max_tokens = n_predict;
   request.ignore_eos = args.has("--ignore-eos");
+  // With --json: the N most likely tokens and their log-probabilities at each step.
+  const int64_t top_logprobs = args.integer("--top-logprobs", 0);
+  if (top_logprobs < 0 || top_logprobs > 100) fail("--top-logprobs must be between 0 and 100");
+  if (top_logprobs > 0) request.logprobs = static_cast<int>(top_logprobs);
 
   if (!json) std::cout << prompt << std::flush;
   std::vector<int32_t> generated;
+  nlohmann::ordered_json steps_top = nlohmann::ordered_json::array();
   std::string text;
   double prompt_ms = 0, gen_ms = 0;
   engine::FinishReason finish = engine::FinishReason::Length;
@@ -101,6 +106,11 @@ int run_command(const std::vector<std::string>& argv) {
         prompt_ms = std::chrono::duration<double, std::milli>(t_first - t_submit).count();
       }
       generated.insert(generated.end(), d->token_ids.begin(), d->token_ids.end());
+      for (const auto& top : d->top_logprobs) {
+        nlohmann::ordered_json step = nlohmann::ordered_json::array();
+        for (const auto& t : top) step.push_back({{"id", t.id}, {"logprob", t.logprob}});
+        steps_top.push_back(std::move(step));
+      }
       text += d->text;
       if (!json) std::cout << d->text << std::flush;
       if (d->finish != engine::FinishReason::None) {
@@ -132,6 +142,7 @@ int run_command(const std::vector<std::string>& argv) {
     out["tokens"] = generated;
     out["text"] = text;
     out["finish_reason"] = engine::finish_reason_name(finish);
+    if (top_logprobs > 0) out["top_logprobs"] = steps_top;
     out["timings"] = {{"prompt_ms", prompt_ms},
                       {"prompt_tokens_per_s", per_second(request.prompt.size(), prompt_ms)},
                       {"generation_ms", gen_ms},

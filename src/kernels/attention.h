@@ -18,6 +18,8 @@ struct AttentionShape {
   int n_head_kv = 0;     // n_head is a multiple of it (GQA)
   int head_dim = 0;
   float scale = 1.0f;    // usually 1/sqrt(head_dim)
+  int64_t window = 0;    // sliding window: a query at position p sees p - window < p' <= p; 0: all
+  float softcap = 0.0f;  // scores become softcap * tanh(score / softcap) (Gemma 2); 0: off
 };
 
 // One layer of a paged KV store as attention reads it: token slot s (=
@@ -36,7 +38,7 @@ constexpr int kMaxHeadDim = 256;
 constexpr int kMaxHeadsPerKvHead = 32;
 
 // q [n_head x head_dim] of one token; attends over positions [0, n_kv) of
-// the sequence for the query heads that share kv head `kv_head`, writing
+// the sequence (the last shape.window of them when there is a window) for the query heads that share kv head `kv_head`, writing
 // their rows of out [n_head x head_dim]. The result for a token does not
 // depend on what else is in the batch (blocks are the chunks).
 // Runs on best_cpu_path(); the overload with a path is for tests.

@@ -25,6 +25,15 @@ struct RopeParams {
   // 3.1-style scaling): pair i turns by position * freq_i / freq_factors[i].
   // Null: all 1.
   const float* freq_factors = nullptr;
+  // YaRN (yarn_ext_factor > 0): pairs below the correction range keep their
+  // unscaled (extrapolated) angle, pairs above it the freq_scale'd one, a
+  // linear ramp in between; every rotation is also scaled by
+  // (1 + 0.1 ln(1/freq_scale)) * attn_factor.
+  float yarn_ext_factor = 0.0f;
+  float yarn_beta_fast = 32.0f;
+  float yarn_beta_slow = 1.0f;
+  int64_t yarn_orig_ctx = 0;  // context length the model was trained with before scaling
+  float attn_factor = 1.0f;
 };
 
 // Rotates n_heads heads of one token in place: x [n_heads x head_dim].
@@ -34,6 +43,12 @@ void rope(float* x, int n_heads, int64_t position, const RopeParams& params);
 // Runs on best_cpu_path(); the overload with a path is for tests.
 void silu_mul(float* gate, const float* up, int64_t n);
 void silu_mul(float* gate, const float* up, int64_t n, CpuPath path);
+
+// gate[i] = gelu(gate[i]) * up[i]  (GeGLU, tanh approximation of GELU), i < n.
+void gelu_mul(float* gate, const float* up, int64_t n);
+
+// x[i] = cap * tanh(x[i] / cap), i < n (logit soft-capping).
+void soft_cap(float* x, int64_t n, float cap);
 
 // In-place softmax over x[0..n).
 void softmax(float* x, int64_t n);

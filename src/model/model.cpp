@@ -123,8 +123,13 @@ void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& poo
   resize(ws_.ffn_up, n * hp.n_ff);
   resize(ws_.tmp, n * hp.n_embd);
 
-  for (int64_t i = 0; i < n; ++i)
-    kernels::get_row(weights_.token_embd, batch.tokens[static_cast<size_t>(i)], ws_.x.data() + i * hp.n_embd);
+  for (int64_t i = 0; i < n; ++i) {
+    float* x = ws_.x.data() + i * hp.n_embd;
+    kernels::get_row(weights_.token_embd, batch.tokens[static_cast<size_t>(i)], x);
+    if (hp.embd_scale != 1.0f) {
+      for (int64_t j = 0; j < hp.n_embd; ++j) x[j] *= hp.embd_scale;
+    }
+  }
 
   for (int l = 0; l < hp.n_layer; ++l) {
     attention_block(l, batch, cache, pool);
@@ -142,6 +147,7 @@ void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& poo
   });
   observe("output.weight", ws_.xb.data(), rows, hp.n_embd);
   kernels::matmul(weights_.output, ws_.xb.data(), rows, logits.data(), pool);
+  if (hp.final_softcap > 0.0f) kernels::soft_cap(logits.data(), rows * hp.n_vocab, hp.final_softcap);
 }
 
 void Model::observe(int layer, const char* tensor, const float* x, int64_t rows, int64_t cols) const {
@@ -185,7 +191,7 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
     const auto& table = batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])];
     const size_t slot = static_cast<size_t>(table[static_cast<size_t>(pos / bs)]) * static_cast<size_t>(bs) +
                         static_cast<size_t>(pos % bs);
-    if (!w.q_norm.empty()) {  // Qwen3: each head normalized before it rotates
+    if (!w.q_norm.empty()) {  // Qwen3, Gemma 3: each head normalized before it rotates
       for (int h = 0; h < hp.n_head; ++h) {
         float* q = ws_.q.data() + i * hp.q_dim() + h * hp.head_dim;
         kernels::rms_norm(q, w.q_norm.data(), q, hp.head_dim, hp.rms_eps);
@@ -195,14 +201,14 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
         kernels::rms_norm(k, w.k_norm.data(), k, hp.head_dim, hp.rms_eps);
       }
     }
-    kernels::rope(ws_.q.data() + i * hp.q_dim(), hp.n_head, pos, hp.rope);
-    kernels::rope(ws_.k.data() + i * kv_dim, hp.n_head_kv, pos, hp.rope);
+    kernels::rope(ws_.q.data() + i * hp.q_dim(), hp.n_head, pos, hp.rope_of(l));
+    kernels::rope(ws_.k.data() + i * kv_dim, hp.n_head_kv, pos, hp.rope_of(l));
     kv::store_kv_row(cache.type(), ws_.k.data() + i * kv_dim, kv_dim, keys + slot * row_bytes);
     kv::store_kv_row(cache.type(), ws_.v.data() + i * kv_dim, kv_dim, values + slot * row_bytes);
   });
 
-  const kernels::AttentionShape shape{hp.n_head, hp.n_head_kv, hp.head_dim,
-                                      1.0f / std::sqrt(static_cast<float>(hp.head_dim))};
+  const kernels::AttentionShape shape{hp.n_head, hp.n_head_kv, hp.head_dim, hp.attn_scale,
+                                      hp.is_swa(l) ? hp.n_swa : 0, hp.attn_softcap};
   // One work item per (kv head, token); causal, so a token's cost grows with
   // its position. Items go kv-head-major and, within a head, tokens in the
   // folded order 0, n-1, 1, n-2, ..., so that the threads' contiguous ranges
@@ -226,6 +232,18 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
 
   observe(l, "attn_output.weight", ws_.att.data(), n, hp.q_dim());
   kernels::matmul(w.wo, ws_.att.data(), n, ws_.tmp.data(), pool);
+  add_residual(w.attn_post_norm, n, pool);
+}
+
+// x += tmp, through the post-norm first when the family has one (Gemma).
+void Model::add_residual(const std::vector<float>& post_norm, int64_t n, ThreadPool& pool) {
+  const HParams& hp = hparams_;
+  if (!post_norm.empty()) {
+    for_each_token(pool, n, [&](int64_t i) {
+      float* t = ws_.tmp.data() + i * hp.n_embd;
+      kernels::rms_norm(t, post_norm.data(), t, hp.n_embd, hp.rms_eps);
+    });
+  }
   for_each_slice(pool, n * hp.n_embd, [&](int64_t begin, int64_t end) {
     kernels::add(ws_.x.data() + begin, ws_.tmp.data() + begin, end - begin);
   });
@@ -242,13 +260,15 @@ void Model::ffn_block(int l, int64_t n, ThreadPool& pool) {
   kernels::matmul_shared_input({{&w.w_gate, ws_.ffn_gate.data()}, {&w.w_up, ws_.ffn_up.data()}},
                                ws_.xb.data(), n, pool);
   for_each_slice(pool, n * hp.n_ff, [&](int64_t begin, int64_t end) {
-    kernels::silu_mul(ws_.ffn_gate.data() + begin, ws_.ffn_up.data() + begin, end - begin);
+    if (hp.ffn_act == FfnActivation::GeluTanh) {
+      kernels::gelu_mul(ws_.ffn_gate.data() + begin, ws_.ffn_up.data() + begin, end - begin);
+    } else {
+      kernels::silu_mul(ws_.ffn_gate.data() + begin, ws_.ffn_up.data() + begin, end - begin);
+    }
   });
   observe(l, "ffn_down.weight", ws_.ffn_gate.data(), n, hp.n_ff);
   kernels::matmul(w.w_down, ws_.ffn_gate.data(), n, ws_.tmp.data(), pool);
-  for_each_slice(pool, n * hp.n_embd, [&](int64_t begin, int64_t end) {
-    kernels::add(ws_.x.data() + begin, ws_.tmp.data() + begin, end - begin);
-  });
+  add_residual(w.ffn_post_norm, n, pool);
 }
 
 }  // namespace pagoda::model

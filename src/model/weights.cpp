@@ -41,6 +41,14 @@ kernels::MatrixView matrix(const gguf::File& f, const std::string& name, int64_t
   return matrix_from(t);
 }
 
+// Rows [first, first + n) of a matrix, as a view of the same bytes.
+kernels::MatrixView row_range(const kernels::MatrixView& m, int64_t first, int64_t n) {
+  kernels::MatrixView part = m;
+  part.data = m.row(first);
+  part.rows = n;
+  return part;
+}
+
 std::vector<float> vector(const gguf::File& f, const std::string& name, int64_t n) {
   const gguf::TensorInfo& t = require(f, name);
   if (t.n_elements() != n) fail("tensor '", name, "' has shape ", shape_str(t.dims), ", expected [", n, "]");
@@ -48,6 +56,10 @@ std::vector<float> vector(const gguf::File& f, const std::string& name, int64_t 
   std::vector<float> out(static_cast<size_t>(n));
   quant::dequantize_row(t.type, t.data, out.data(), n);
   return out;
+}
+
+std::vector<float> optional_vector(const gguf::File& f, const std::string& name, int64_t n) {
+  return f.tensor(name) ? vector(f, name, n) : std::vector<float>{};
 }
 
 }  // namespace
@@ -72,9 +84,16 @@ Weights bind_weights(const gguf::File& f, HParams& hp) {
     const std::string p = "blk." + std::to_string(l) + ".";
     LayerWeights lw;
     lw.attn_norm = vector(f, p + "attn_norm.weight", hp.n_embd);
-    lw.wq = matrix(f, p + "attn_q.weight", hp.n_embd, hp.q_dim());
-    lw.wk = matrix(f, p + "attn_k.weight", hp.n_embd, hp.kv_dim());
-    lw.wv = matrix(f, p + "attn_v.weight", hp.n_embd, hp.kv_dim());
+    if (f.tensor(p + "attn_qkv.weight")) {  // Phi-3: Q, K and V rows in one matrix
+      const auto qkv = matrix(f, p + "attn_qkv.weight", hp.n_embd, hp.q_dim() + 2 * hp.kv_dim());
+      lw.wq = row_range(qkv, 0, hp.q_dim());
+      lw.wk = row_range(qkv, hp.q_dim(), hp.kv_dim());
+      lw.wv = row_range(qkv, hp.q_dim() + hp.kv_dim(), hp.kv_dim());
+    } else {
+      lw.wq = matrix(f, p + "attn_q.weight", hp.n_embd, hp.q_dim());
+      lw.wk = matrix(f, p + "attn_k.weight", hp.n_embd, hp.kv_dim());
+      lw.wv = matrix(f, p + "attn_v.weight", hp.n_embd, hp.kv_dim());
+    }
     lw.wo = matrix(f, p + "attn_output.weight", hp.q_dim(), hp.n_embd);
     // Q/K norms (Qwen3): optional, both or none.
     if (f.tensor(p + "attn_q_norm.weight")) {
@@ -87,10 +106,18 @@ Weights bind_weights(const gguf::File& f, HParams& hp) {
       lw.bk = vector(f, p + "attn_k.bias", hp.kv_dim());
       lw.bv = vector(f, p + "attn_v.bias", hp.kv_dim());
     }
+    lw.attn_post_norm = optional_vector(f, p + "post_attention_norm.weight", hp.n_embd);
     lw.ffn_norm = vector(f, p + "ffn_norm.weight", hp.n_embd);
-    lw.w_gate = matrix(f, p + "ffn_gate.weight", hp.n_embd, hp.n_ff);
-    lw.w_up = matrix(f, p + "ffn_up.weight", hp.n_embd, hp.n_ff);
+    if (!f.tensor(p + "ffn_gate.weight")) {  // Phi-3: gate rows then up rows in ffn_up
+      const auto gate_up = matrix(f, p + "ffn_up.weight", hp.n_embd, 2 * hp.n_ff);
+      lw.w_gate = row_range(gate_up, 0, hp.n_ff);
+      lw.w_up = row_range(gate_up, hp.n_ff, hp.n_ff);
+    } else {
+      lw.w_gate = matrix(f, p + "ffn_gate.weight", hp.n_embd, hp.n_ff);
+      lw.w_up = matrix(f, p + "ffn_up.weight", hp.n_embd, hp.n_ff);
+    }
     lw.w_down = matrix(f, p + "ffn_down.weight", hp.n_ff, hp.n_embd);
+    lw.ffn_post_norm = optional_vector(f, p + "post_ffw_norm.weight", hp.n_embd);
     w.layers.push_back(std::move(lw));
   }
   return w;

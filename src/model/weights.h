@@ -22,10 +22,12 @@ struct LayerWeights {
   kernels::MatrixView wo;        // [n_embd x q_dim]
   std::vector<float> bq, bk, bv;  // Q/K/V biases [q_dim], [kv_dim] (Qwen2); empty when absent
   std::vector<float> q_norm, k_norm;  // per-head RMSNorm of Q and K before RoPE [head_dim] (Qwen3); empty when absent
+  std::vector<float> attn_post_norm;  // on the attention output before the residual add (Gemma); empty when absent
   std::vector<float> ffn_norm;   // [n_embd]
   kernels::MatrixView w_gate;    // [n_ff x n_embd]
   kernels::MatrixView w_up;      // [n_ff x n_embd]
   kernels::MatrixView w_down;    // [n_embd x n_ff]
+  std::vector<float> ffn_post_norm;  // on the FFN output before the residual add (Gemma); empty when absent
 };
 
 struct Weights {
@@ -37,7 +39,9 @@ struct Weights {
   std::vector<LayerWeights> layers;
 };
 
-// Sets hp.n_vocab from the embedding. pagoda::Error names a missing tensor
+// Fused tensors (Phi-3's attn_qkv and gate+up ffn_up) are bound as row
+// ranges of the one matrix, so the forward pass sees separate Q/K/V and
+// gate/up views. Sets hp.n_vocab from the embedding. pagoda::Error names a missing tensor
 // or one whose shape or type does not fit.
 Weights bind_weights(const gguf::File& file, HParams& hp);
 

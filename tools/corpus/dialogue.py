@@ -11,8 +11,10 @@ at <|end|>.
 from __future__ import annotations
 
 import random
+import re
 
 import grammar
+import lexicon as lx
 from arcs import make_story
 from grammar import pick
 from story import QA, Story
@@ -109,13 +111,47 @@ def chat_doc(rng: random.Random) -> tuple[str, list[str]]:
     return doc, sents
 
 
-DOC_KINDS = ((story_doc, 0.55), (read_doc, 0.25), (tell_doc, 0.15), (chat_doc, 0.05))
+def repeat_doc(rng: random.Random) -> tuple[str, list[str]]:
+    """The user gives a story and asks for it back word for word."""
+    s = make_story(rng)
+    ask = grammar.finish(s.x(pick(rng, (
+        "[please |]repeat this story word for word:", "[please |]say this story back to me:",
+        "copy this story exactly:", "can you repeat this story?", "repeat after me:",
+        "[please |]write this story again, word for word:",
+    ))))
+    lead = pick(rng, ("", "", "", "Sure! ", "Here it is. ", "Of course. "))
+    return turn(f"{ask} {s.text()}", lead + s.text()), list(s.sentences)
 
 
-def make_document(rng: random.Random) -> tuple[str, str, list[str]]:
-    """(kind, text, sentences) for one random document."""
+def rename_doc(rng: random.Random) -> tuple[str, list[str]]:
+    """The user gives a story and asks for it again with the hero renamed."""
+    s = make_story(rng)
+    old = s.hero.name
+    pool = lx.PET_NAMES + lx.GIRL_NAMES + lx.BOY_NAMES
+    new = pick(rng, tuple(n for n in pool if n != old and n != s.friend.name))
+    ask = grammar.finish(s.x(pick(rng, (
+        "[please |]rewrite this story, but call {H} {N} instead:", "change the name {H} to {N} in this story:",
+        "[please |]tell this story again with {N} instead of {H}:", "in this story, rename {H} to {N}:",
+    )), N=new))
+    renamed = re.sub(rf"\b{re.escape(old)}\b", new, s.text())
+    return turn(f"{ask} {s.text()}", renamed), list(s.sentences)
+
+
+# Document mixes, as (kind, share). "stories" is the pre-training mix;
+# "copy" adds the copy-and-edit requests that teach the fine-tuned models to
+# reproduce a passage from their context (what n-gram speculation exploits).
+MIXES = {
+    "stories": ((story_doc, 0.55), (read_doc, 0.25), (tell_doc, 0.15), (chat_doc, 0.05)),
+    "copy": ((story_doc, 0.20), (read_doc, 0.10), (tell_doc, 0.07), (chat_doc, 0.03),
+             (repeat_doc, 0.40), (rename_doc, 0.20)),
+}
+
+
+def make_document(rng: random.Random, mix: str = "stories") -> tuple[str, str, list[str]]:
+    """(kind, text, sentences) for one random document of the given mix."""
+    kinds = MIXES[mix]
     r = rng.random()
-    for fn, w in DOC_KINDS:
+    for fn, w in kinds:
         r -= w
         if r < 0:
             break

@@ -23,12 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dialogue import SPECIAL_TOKENS, make_document  # noqa: E402
+from dialogue import MIXES, SPECIAL_TOKENS, make_document  # noqa: E402
 
 _WORD_RE = re.compile(r"[a-z']+")
 
 
-def generate(seed: int, out: Path, size_bytes: int, valid_every: int = 100, quiet: bool = False) -> dict:
+def generate(seed: int, out: Path, size_bytes: int, valid_every: int = 100, quiet: bool = False,
+             mix: str = "stories") -> dict:
     """Writes the corpus and returns the stats (also written to out/stats.json)."""
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -42,7 +43,7 @@ def generate(seed: int, out: Path, size_bytes: int, valid_every: int = 100, quie
     with open(tmp_train, "w", encoding="utf-8", newline="\n") as ft, \
             open(tmp_valid, "w", encoding="utf-8", newline="\n") as fv:
         while written < size_bytes:
-            kind, text, sents = make_document(rng)
+            kind, text, sents = make_document(rng, mix)
             n_docs += 1
             kinds[kind] += 1
             documents.add(hash(text))
@@ -67,6 +68,7 @@ def generate(seed: int, out: Path, size_bytes: int, valid_every: int = 100, quie
     os.replace(tmp_valid, out / "valid.txt")
     stats = {
         "seed": seed,
+        "mix": mix,
         "bytes": written,
         "train_bytes": (out / "train.txt").stat().st_size,
         "valid_bytes": (out / "valid.txt").stat().st_size,
@@ -93,9 +95,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--size-mb", type=float, required=True, help="total size of train+valid in MB (10^6 bytes)")
     ap.add_argument("--valid-every", type=int, default=100, help="every Nth document goes to valid.txt")
+    ap.add_argument("--mix", choices=sorted(MIXES), default="stories",
+                    help="document kinds: stories (pre-training) or copy (adds repeat/rename requests, for fine-tuning)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
-    stats = generate(args.seed, args.out, int(args.size_mb * 1e6), args.valid_every, args.quiet)
+    stats = generate(args.seed, args.out, int(args.size_mb * 1e6), args.valid_every, args.quiet, args.mix)
     print(json.dumps(stats, indent=2))
 
 

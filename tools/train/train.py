@@ -18,6 +18,10 @@ OUT receives:
 (schedule, batch, seed), so the learning rate and the batches are the ones
 an uninterrupted run would have used; only runtime flags (threads, logging,
 checkpoint interval, time limit) come from the command line.
+
+--init-from CKPT starts a new run (new schedule, fresh optimizer) from the
+weights of another run's checkpoint: fine-tuning on another corpus. The
+model shape comes from CKPT and the tokenizer must be the one CKPT used.
 """
 from __future__ import annotations
 
@@ -115,6 +119,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--preset", choices=sorted(PRESETS), default="target")
     ap.add_argument("--config", type=Path, help="JSON with model keys (dim, n_layers, ...) overriding the preset")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/ckpt.pt")
+    ap.add_argument("--init-from", type=Path,
+                    help="new run starting from this checkpoint's weights (fine-tuning; same tokenizer)")
     ap.add_argument("--cache-dir", type=Path, help="where tokenized corpora are cached (default OUT/tokens)")
     ap.add_argument("--steps", type=int, default=2000, help="total optimizer steps of the schedule")
     ap.add_argument("--batch-size", type=int, default=16, help="windows of `context` tokens per step")
@@ -164,6 +170,8 @@ def train(args: argparse.Namespace) -> dict:
             print(f"resume: keeping the checkpoint's {', '.join(changed)}", file=sys.stderr)
         t = {k: saved[k] for k in SCHEDULE_KEYS}
         t["reschedules"] = list(saved.get("reschedules", []))
+        if "init_from" in saved:
+            t["init_from"] = saved["init_from"]
         if args.reschedule_steps:
             if args.reschedule_steps <= ckpt["step"]:
                 raise SystemExit(f"--reschedule-steps {args.reschedule_steps} is not after step {ckpt['step']}")
@@ -180,10 +188,19 @@ def train(args: argparse.Namespace) -> dict:
             raise SystemExit("--corpus and --tokenizer are required for a new run")
         corpus, tok_path = args.corpus.resolve(), args.tokenizer.resolve()
         tok_bytes = tok_path.read_bytes()
-        mc = PRESETS[args.preset]
-        if args.config:
-            mc = ModelConfig.from_dict({**mc.to_dict(), **json.loads(args.config.read_text())})
-        mc = replace(mc, vocab_size=Encoder(tok_path).vocab_size)
+        if args.init_from:
+            init = torch.load(args.init_from, map_location="cpu")
+            if init.get("format") != CKPT_FORMAT:
+                raise SystemExit(f"{args.init_from} is not a {CKPT_FORMAT} checkpoint")
+            if init["tokenizer_model"] != tok_bytes:
+                raise SystemExit(f"--init-from: {args.init_from} was trained with another tokenizer than {tok_path}")
+            mc = ModelConfig.from_dict(init["model_config"])
+            t["init_from"] = {"checkpoint": str(args.init_from.resolve()), "step": init["step"]}
+        else:
+            mc = PRESETS[args.preset]
+            if args.config:
+                mc = ModelConfig.from_dict({**mc.to_dict(), **json.loads(args.config.read_text())})
+            mc = replace(mc, vocab_size=Encoder(tok_path).vocab_size)
 
     cache_dir = args.cache_dir or out / "tokens"
     train_tokens = load_tokens(corpus / "train.txt", tok_path, cache_dir)
@@ -198,6 +215,8 @@ def train(args: argparse.Namespace) -> dict:
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         step = ckpt["step"]
+    elif args.init_from:
+        model.load_state_dict(init["model"])
     n_params = model.num_parameters()
     print(f"model: {n_params:,} parameters {mc.to_dict()}")
     print(f"precision {t['precision']}, {args.threads} thread(s); data: {len(train_tokens):,} train tokens, {len(valid_tokens):,} valid tokens; "

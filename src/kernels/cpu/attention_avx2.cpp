@@ -10,6 +10,8 @@
 #include <immintrin.h>
 #include <math.h>  // INFINITY
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -139,7 +141,7 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
     l[g] = 0.0f;
     for (int d = 0; d < hd; d += 8) _mm256_store_ps(acc[g] + d, _mm256_setzero_ps());
   }
-  for (int64_t p0 = 0; p0 < n_kv;) {
+  for (int64_t p0 = shape.window > 0 ? std::max<int64_t>(0, n_kv - shape.window) : 0; p0 < n_kv;) {
     // A chunk never crosses a block boundary: its rows are consecutive slots.
     const int64_t blk = p0 / kv.block_size, off = p0 % kv.block_size;
     int64_t rows64 = kv.block_size - off;
@@ -160,6 +162,9 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
                          _mm256_mul_ps(dot8_rows(qh, kt + r * ks, ks, hd), _mm256_set1_ps(shape.scale)));
       }
       for (; r < rows; ++r) scores[r] = dot(qh, kt + r * ks, hd) * shape.scale;
+      if (shape.softcap > 0.0f) {
+        for (r = 0; r < rows; ++r) scores[r] = shape.softcap * std::tanh(scores[r] / shape.softcap);
+      }
       float chunk_max = m[g];
       for (r = 0; r < rows; ++r) chunk_max = scores[r] > chunk_max ? scores[r] : chunk_max;
       const float correction = exp_avx2(m[g] - chunk_max);  // 0 on the first chunk, 1 if the max held

@@ -29,9 +29,13 @@ void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, con
     l[g] = 0.0f;
     std::fill_n(out + static_cast<int64_t>(kv_head * group + g) * hd, hd, 0.0f);
   }
-  for (int64_t p0 = 0, blk = 0; p0 < n_kv; p0 += kv.block_size, ++blk) {
-    const int rows = static_cast<int>(std::min<int64_t>(kv.block_size, n_kv - p0));
-    const size_t slot0 = static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size);
+  const int64_t first = shape.window > 0 ? std::max<int64_t>(0, n_kv - shape.window) : 0;
+  for (int64_t p0 = first; p0 < n_kv;) {
+    const int64_t blk = p0 / kv.block_size, off = p0 % kv.block_size;
+    const int rows = static_cast<int>(std::min<int64_t>(kv.block_size - off, n_kv - p0));
+    const size_t slot0 = static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size) +
+                         static_cast<size_t>(off);
+    p0 += rows;
     for (int g = 0; g < group; ++g) {
       const int h = kv_head * group + g;
       const float* qh = q + static_cast<int64_t>(h) * hd;
@@ -42,6 +46,7 @@ void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, con
         float s = 0.0f;
         for (int d = 0; d < hd; ++d) s += qh[d] * k[d];
         scores[r] = s * shape.scale;
+        if (shape.softcap > 0.0f) scores[r] = shape.softcap * std::tanh(scores[r] / shape.softcap);
         block_max = std::max(block_max, scores[r]);
       }
       if (block_max > m[g]) {  // rescale what was accumulated under the old max

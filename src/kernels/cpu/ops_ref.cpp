@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/cpu_features.h"
@@ -15,14 +16,40 @@ void rms_norm(const float* x, const float* weight, float* out, int64_t n, float 
   for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
 }
 
+namespace {
+
+// The pair index where a YaRN correction starts (beta_fast) or ends
+// (beta_slow): the dimension whose wavelength turns `rotations` times over
+// the original context.
+float yarn_corr_dim(int n_rot, int64_t orig_ctx, float rotations, float base) {
+  return static_cast<float>(n_rot) *
+         std::log(static_cast<float>(orig_ctx) / (rotations * 2.0f * static_cast<float>(M_PI))) /
+         (2.0f * std::log(base));
+}
+
+}  // namespace
+
 void rope(float* x, int n_heads, int64_t position, const RopeParams& p) {
-  const float pos = static_cast<float>(position) * p.freq_scale;
   const int half = p.n_rot / 2;
+  float corr_low = 0.0f, corr_high = 0.0f, mscale = p.attn_factor;
+  if (p.yarn_ext_factor != 0.0f) {
+    corr_low = std::max(0.0f, std::floor(yarn_corr_dim(p.n_rot, p.yarn_orig_ctx, p.yarn_beta_fast, p.freq_base)));
+    corr_high = std::min(static_cast<float>(p.n_rot - 1),
+                         std::ceil(yarn_corr_dim(p.n_rot, p.yarn_orig_ctx, p.yarn_beta_slow, p.freq_base)));
+    mscale *= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
+  }
   for (int i = 0; i < half; ++i) {
-    float theta = pos * std::pow(p.freq_base, -2.0f * static_cast<float>(i) / static_cast<float>(p.n_rot));
-    if (p.freq_factors) theta /= p.freq_factors[i];
-    const float c = std::cos(theta);
-    const float s = std::sin(theta);
+    float extrapolated = static_cast<float>(position) *
+                         std::pow(p.freq_base, -2.0f * static_cast<float>(i) / static_cast<float>(p.n_rot));
+    if (p.freq_factors) extrapolated /= p.freq_factors[i];
+    float theta = extrapolated * p.freq_scale;
+    if (p.yarn_ext_factor != 0.0f) {
+      const float y = (static_cast<float>(i) - corr_low) / std::max(0.001f, corr_high - corr_low);
+      const float mix = (1.0f - std::min(1.0f, std::max(0.0f, y))) * p.yarn_ext_factor;
+      theta = theta * (1.0f - mix) + extrapolated * mix;
+    }
+    const float c = std::cos(theta) * mscale;
+    const float s = std::sin(theta) * mscale;
     for (int h = 0; h < n_heads; ++h) {
       float* head = x + static_cast<int64_t>(h) * p.head_dim;
       const int a = p.ordering == RopeOrdering::Normal ? 2 * i : i;
@@ -33,6 +60,18 @@ void rope(float* x, int n_heads, int64_t position, const RopeParams& p) {
       head[b] = x0 * s + x1 * c;
     }
   }
+}
+
+void gelu_mul(float* gate, const float* up, int64_t n) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    gate[i] = 0.5f * g * (1.0f + std::tanh(kSqrt2OverPi * g * (1.0f + 0.044715f * g * g))) * up[i];
+  }
+}
+
+void soft_cap(float* x, int64_t n, float cap) {
+  for (int64_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] / cap);
 }
 
 void silu_mul(float* gate, const float* up, int64_t n) {

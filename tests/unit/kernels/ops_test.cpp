@@ -110,6 +110,23 @@ TEST(Ops, SiluMulMatchesDoubleOnEveryPath) {
   }
 }
 
+TEST(Ops, GeluMulAndSoftCap) {
+  // GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+  std::vector<float> g = {1.0f, -1.0f, 0.0f, 3.0f};
+  const std::vector<float> up = {2.0f, 2.0f, 2.0f, 0.5f};
+  gelu_mul(g.data(), up.data(), 4);
+  EXPECT_NEAR(g[0], 2 * 0.841192f, 1e-5);
+  EXPECT_NEAR(g[1], 2 * -0.158808f, 1e-5);
+  EXPECT_EQ(g[2], 0.0f);
+  EXPECT_NEAR(g[3], 0.5f * 2.996363f, 1e-5);
+  std::vector<float> x = {0.0f, 1.0f, 100.0f, -100.0f};
+  soft_cap(x.data(), 4, 30.0f);
+  EXPECT_EQ(x[0], 0.0f);
+  EXPECT_NEAR(x[1], 30.0f * std::tanh(1.0f / 30.0f), 1e-6);
+  EXPECT_NEAR(x[2], 29.92374f, 1e-4);  // 30 tanh(10/3): capped below 30
+  EXPECT_NEAR(x[3], -29.92374f, 1e-4);
+}
+
 TEST(Ops, SiluMulAndSoftmax) {
   std::vector<float> g = {0.0f, 1.0f, -2.0f};
   const std::vector<float> u = {3.0f, 2.0f, 1.0f};
@@ -127,18 +144,21 @@ TEST(Ops, SiluMulAndSoftmax) {
 void naive_attention(const float* q, const float* k, const float* v, int64_t n_kv, int64_t stride,
                      const AttentionShape& s, float* out) {
   const int group = s.n_head / s.n_head_kv;
+  const int64_t first = s.window > 0 && n_kv > s.window ? n_kv - s.window : 0;  // older positions are outside the window
   for (int h = 0; h < s.n_head; ++h) {
-    std::vector<float> scores(static_cast<size_t>(n_kv));
+    std::vector<float> scores(static_cast<size_t>(n_kv - first));
     const int64_t off = static_cast<int64_t>(h / group) * s.head_dim;
-    for (int64_t p = 0; p < n_kv; ++p) {
+    for (int64_t p = first; p < n_kv; ++p) {
       float d = 0;
       for (int i = 0; i < s.head_dim; ++i) d += q[h * s.head_dim + i] * k[p * stride + off + i];
-      scores[static_cast<size_t>(p)] = d * s.scale;
+      d *= s.scale;
+      if (s.softcap > 0) d = s.softcap * std::tanh(d / s.softcap);
+      scores[static_cast<size_t>(p - first)] = d;
     }
-    softmax(scores.data(), n_kv);
+    softmax(scores.data(), n_kv - first);
     for (int i = 0; i < s.head_dim; ++i) {
       float acc = 0;
-      for (int64_t p = 0; p < n_kv; ++p) acc += scores[static_cast<size_t>(p)] * v[p * stride + off + i];
+      for (int64_t p = first; p < n_kv; ++p) acc += scores[static_cast<size_t>(p - first)] * v[p * stride + off + i];
       out[h * s.head_dim + i] = acc;
     }
   }
@@ -171,7 +191,7 @@ PagedStore make_paged(const std::vector<float>& k, const std::vector<float>& v, 
   return s;
 }
 
-TEST(Attention, PagedOnlineSoftmaxMatchesTwoPass) {
+TEST(Attention, PagedOnlineSoftmaxMatchesTwoPassWithWindowAndSoftCap) {
   for (auto [n_head, n_head_kv, hd, n_kv, bs] :
        std::vector<std::tuple<int, int, int, int, int>>{{1, 1, 8, 1, 16},
                                                         {4, 4, 16, 7, 4},
@@ -180,7 +200,10 @@ TEST(Attention, PagedOnlineSoftmaxMatchesTwoPass) {
                                                         {2, 1, 12, 40, 3},
                                                         {4, 2, 128, 65, 64},
                                                         {8, 1, 32, 70, 1}}) {
-    const AttentionShape s{n_head, n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
+   // Full causal attention, a sliding window (Gemma, Mistral) and Gemma 2's
+   // score soft-capping, alone and together.
+   for (auto [window, softcap] : std::vector<std::pair<int64_t, float>>{{0, 0.0f}, {5, 0.0f}, {0, 1.5f}, {17, 2.0f}}) {
+    const AttentionShape s{n_head, n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd)), window, softcap};
     const int64_t stride = static_cast<int64_t>(n_head_kv) * hd;
     const auto q = random_vector(static_cast<size_t>(n_head * hd), 1, 2.0f);
     const auto k = random_vector(static_cast<size_t>(n_kv * stride), 2, 2.0f);
@@ -205,10 +228,12 @@ TEST(Attention, PagedOnlineSoftmaxMatchesTwoPass) {
         for (int h = 0; h < n_head_kv; ++h) attend_paged(q.data(), kv, n_kv, s, h, got.data(), path);
         for (size_t i = 0; i < got.size(); ++i) {
           EXPECT_NEAR(got[i], want[i], 1e-5) << cpu_path_name(path) << " " << quant::type_info(type).name
-                                             << " " << n_head << "/" << n_kv << " @" << i;
+                                             << " " << n_head << "/" << n_kv << " window " << window
+                                             << " softcap " << softcap << " @" << i;
         }
       }
     }
+   }
   }
 }
 
