@@ -121,7 +121,8 @@ INSTANTIATE_TEST_SUITE_P(Spm, PeerVectors, ::testing::Values("ggml-vocab-llama-s
 INSTANTIATE_TEST_SUITE_P(Bpe, PeerVectors,
                          ::testing::Values("ggml-vocab-gpt-2.gguf", "ggml-vocab-mpt.gguf",
                                            "ggml-vocab-starcoder.gguf", "ggml-vocab-refact.gguf",
-                                           "ggml-vocab-falcon.gguf", "ggml-vocab-deepseek-coder.gguf"),
+                                           "ggml-vocab-falcon.gguf", "ggml-vocab-deepseek-coder.gguf",
+                                           "ggml-vocab-deepseek-llm.gguf"),
                          vocab_test_name);
 
 // parse_special on the real vocabularies. Expected ids follow llama.cpp's

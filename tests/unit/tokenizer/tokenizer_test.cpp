@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "test_vocab.h"
+#include "tokenizer/pre_tokenizers.h"
+#include "tokenizer/utf8.h"
 
 namespace pagoda::tokenizer {
 namespace {
@@ -77,6 +81,44 @@ TEST(Decode, KeepsTheSpaceWithoutAddSpacePrefix) {
   Vocab v = make_vocab({{kMark + "a", -1}});
   v.add_space_prefix = false;
   EXPECT_EQ(make_tokenizer(v)->decode(Ids{kFirstPiece}), " a");
+}
+
+}  // namespace
+}  // namespace pagoda::tokenizer
+
+namespace pagoda::tokenizer {
+namespace {
+
+// tokenizer.json spells the long character classes with the characters
+// themselves; the table with \x{...} escapes. Both name the same regex.
+std::string unescape_code_points(const std::string& regex) {
+  std::string out;
+  for (size_t i = 0; i < regex.size();) {
+    if (regex.compare(i, 3, "\\x{") == 0) {
+      const size_t end = regex.find('}', i);
+      append_utf8(static_cast<uint32_t>(std::stoul(regex.substr(i + 3, end - i - 3), nullptr, 16)), out);
+      i = end + 1;
+    } else {
+      out.push_back(regex[i++]);
+    }
+  }
+  return out;
+}
+
+TEST(PreTokenizers, NamedByTheirTokenizerJsonRegexes) {
+  for (const char* name : {"deepseek-llm", "tekken", "llama3", "qwen2", "deepseek-v3", "gpt-4o", "falcon"}) {
+    const auto& table = pre_tokenizers();
+    const auto it = std::find_if(table.begin(), table.end(), [&](const PreTokenizer& p) { return name == std::string(p.name); });
+    ASSERT_NE(it, table.end()) << name;
+    std::vector<std::string> as_in_json;
+    for (const char* r : it->regexes) as_in_json.push_back(unescape_code_points(r));
+    const auto named = pre_tokenizer_named_by(as_in_json);
+    ASSERT_TRUE(named.has_value()) << name;
+    // Aliases (llama3 = llama-bpe) name the first entry with the same regexes.
+    const auto first = std::find_if(table.begin(), table.end(), [&](const PreTokenizer& p) { return p.regexes == it->regexes; });
+    EXPECT_EQ(*named, first->name) << name;
+  }
+  EXPECT_FALSE(pre_tokenizer_named_by({"\\p{L}+|\\s+"}).has_value());
 }
 
 }  // namespace
