@@ -346,6 +346,8 @@ void DictData::set(std::string key, Value value) {
   }
 }
 
+size_t DictData::size() const { return entries_.size(); }
+
 void DictData::clear() {
   index_.clear();
   entries_.clear();

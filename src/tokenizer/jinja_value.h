@@ -55,7 +55,7 @@ class DictData {
   const Value* find(std::string_view key) const;
   Value* find(std::string_view key);
   void set(std::string key, Value value);
-  size_t size() const { return entries_.size(); }
+  size_t size() const;  // out of line: Value is incomplete here (clang instantiates vector::size eagerly)
   const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
   void clear();
 

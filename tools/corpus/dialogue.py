@@ -137,13 +137,25 @@ def rename_doc(rng: random.Random) -> tuple[str, list[str]]:
     return turn(f"{ask} {s.text()}", renamed), list(s.sentences)
 
 
+def words_doc(rng: random.Random) -> tuple[str, list[str]]:
+    """The user gives a list of words in random order and asks for it back.
+    Nothing but the list predicts the answer, so only copying lowers the
+    loss: the quickest way to teach a model to attend back and copy."""
+    words = re.findall(r"[A-Za-z']+", make_story(rng).text())
+    picked = [rng.choice(words) for _ in range(rng.randint(15, 80))]
+    ask = pick(rng, ("Repeat these words:", "Say these words back to me:", "Copy this list:",
+                     "Please repeat these words in the same order:"))
+    text = " ".join(picked)
+    return turn(f"{ask} {text}", text), []
+
+
 # Document mixes, as (kind, share). "stories" is the pre-training mix;
 # "copy" adds the copy-and-edit requests that teach the fine-tuned models to
 # reproduce a passage from their context (what n-gram speculation exploits).
 MIXES = {
     "stories": ((story_doc, 0.55), (read_doc, 0.25), (tell_doc, 0.15), (chat_doc, 0.05)),
-    "copy": ((story_doc, 0.20), (read_doc, 0.10), (tell_doc, 0.07), (chat_doc, 0.03),
-             (repeat_doc, 0.40), (rename_doc, 0.20)),
+    "copy": ((story_doc, 0.15), (read_doc, 0.07), (tell_doc, 0.05), (chat_doc, 0.03),
+             (repeat_doc, 0.35), (rename_doc, 0.15), (words_doc, 0.20)),
 }
 
 
