@@ -178,6 +178,11 @@ void EngineCore::step() {
     counters_.prompt_tokens_computed += prompt_part;
     seq.num_computed += real;
     kv_.cache_computed_blocks(seq.blocks, seq.tokens, seq.num_computed);
+    // Sliding window on every layer: the next query (position num_computed)
+    // reads positions from num_computed - window + 1 on; older blocks go back.
+    if (const int64_t window = model_.hparams().kv_window(); window > 0) {
+      counters_.window_released_blocks += kv_.release_before(seq.blocks, seq.num_computed - window + 1);
+    }
   }
   // Sampling may finish sequences (and free them); the list was made before
   // the model ran and holds each one's logits rows.

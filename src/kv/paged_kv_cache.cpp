@@ -105,21 +105,40 @@ void PagedKvCache::cache_computed_blocks(SequenceBlocks& seq, std::span<const in
   const auto full = std::min(static_cast<size_t>(num_computed / config_.block_size), seq.table.size());
   if (full <= seq.num_registered) return;
   extend_hashes(tokens.first(full * static_cast<size_t>(config_.block_size)), seq);
-  for (size_t i = seq.num_registered; i < full; ++i) pool_.register_hash(seq.table[i], seq.hashes[i]);
+  for (size_t i = seq.num_registered; i < full; ++i) {
+    if (seq.table[i] != kReleasedBlock) pool_.register_hash(seq.table[i], seq.hashes[i]);
+  }
   seq.num_registered = full;
 }
 
 void PagedKvCache::free(SequenceBlocks& seq) {
-  for (auto it = seq.table.rbegin(); it != seq.table.rend(); ++it) pool_.unref(*it);
+  for (auto it = seq.table.rbegin(); it != seq.table.rend(); ++it) {
+    if (*it != kReleasedBlock) pool_.unref(*it);
+  }
   seq.table.clear();
   seq.hashes.clear();
   seq.num_registered = 0;
 }
 
+int64_t PagedKvCache::release_before(SequenceBlocks& seq, int64_t position) {
+  if (position <= 0) return 0;
+  const auto whole = std::min(static_cast<size_t>(position / config_.block_size), seq.table.size());
+  int64_t released = 0;
+  for (size_t i = 0; i < whole; ++i) {
+    if (seq.table[i] == kReleasedBlock) continue;
+    pool_.unref(seq.table[i]);
+    seq.table[i] = kReleasedBlock;
+    ++released;
+  }
+  return released;
+}
+
 void PagedKvCache::fork(const SequenceBlocks& parent, SequenceBlocks& child) {
   if (!child.table.empty()) fail("internal: fork into a sequence that has blocks");
   child = parent;
-  for (const BlockId b : child.table) pool_.ref(b);
+  for (const BlockId b : child.table) {
+    if (b != kReleasedBlock) pool_.ref(b);
+  }
 }
 
 KvStats PagedKvCache::stats() const {

@@ -33,9 +33,12 @@ struct KvCacheConfig {
 // Blocks that fit in `bytes` of storage.
 int64_t blocks_for_bytes(int64_t bytes, const KvCacheShape& shape, int block_size, KvType type);
 
+// A table entry whose block went back to the pool (release_before).
+inline constexpr BlockId kReleasedBlock = -1;
+
 // The blocks of one sequence, owned by the caller (the engine's sequence).
 struct SequenceBlocks {
-  std::vector<BlockId> table;     // block i holds positions [i*block_size, (i+1)*block_size)
+  std::vector<BlockId> table;     // block i holds positions [i*block_size, (i+1)*block_size), or kReleasedBlock
   std::vector<BlockHash> hashes;  // chain hashes of the sequence's leading full blocks
   size_t num_registered = 0;      // leading blocks already offered to the prefix cache
 };
@@ -99,6 +102,12 @@ class PagedKvCache {
   // Releases all of seq's blocks, last block first (so the tail of a prompt
   // is evicted before its shareable head).
   void free(SequenceBlocks& seq);
+
+  // Sliding-window models: returns the blocks that hold only positions
+  // before `position` to the pool (to the prefix cache, when registered),
+  // marking their table entries kReleasedBlock; attention never reads them
+  // again. Returns how many blocks it released.
+  int64_t release_before(SequenceBlocks& seq, int64_t position);
 
   // child shares all of parent's blocks (copy-on-write on the next append).
   void fork(const SequenceBlocks& parent, SequenceBlocks& child);

@@ -1,9 +1,11 @@
 // Continuous batching gives each request the output it would get alone:
 // prompts of different lengths, chunked prefill mixed with decode, a small
 // KV pool that forces preemption, and the prefix cache.
+#include <algorithm>
 #include <random>
 
 #include "engine_test_util.h"
+#include "model/single_sequence.h"
 
 namespace pagoda::engine::test {
 namespace {
@@ -166,6 +168,68 @@ TEST(Batching, DecodersKeepStreamingWhileALongPromptIsChunked) {
   while (core.has_work()) core.step();
   drain(*b, out_b);
   EXPECT_EQ(out_b[0].tokens.size(), 5u);
+}
+
+}  // namespace
+}  // namespace pagoda::engine::test
+
+namespace pagoda::engine::test {
+namespace {
+
+// A model whose every layer attends to the last 12 positions only: blocks
+// behind the window go back to the pool as the sequences advance, so a pool
+// of 10 blocks of 4 positions carries two sequences of 70 positions each,
+// with the greedy tokens of a private, never-released cache.
+TEST(Batching, SlidingWindowModelReleasesBlocksBehindTheWindow) {
+  const auto path = (pagoda::testing::test_temp_dir() / "swa.gguf").string();
+  const auto made = pagoda::testing::run_command(
+      pagoda::testing::pagoda_binary().string() +
+      " mkmodel --arch gemma3 --n-embd 64 --n-layer 2 --n-head 4 --n-head-kv 2 --n-ff 128 --head-dim 32"
+      " --sliding-window 12 --swa-pattern 0 --vocab-size 300 --type f32 --seed 3 -o " +
+      pagoda::testing::shell_quote(path) + " 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  Loaded m = load(path);
+  ASSERT_EQ(m.model->hparams().kv_window(), 12);
+  ThreadPool pool(2);
+  const std::vector<std::vector<int32_t>> prompts = {{1, 40, 41, 42, 43, 44}, {1, 90, 91, 92, 93}};
+  constexpr int64_t kNew = 64;
+
+  std::vector<std::vector<int32_t>> want;
+  for (const auto& p : prompts) {
+    model::SingleSequence seq(*m.model, 128, kv::KvType::F32, 4);
+    std::vector<float> logits;
+    std::vector<int32_t> next = p, out;
+    for (int64_t i = 0; i < kNew; ++i) {
+      seq.forward(next, false, pool, logits);
+      const auto best = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+      out.push_back(best);
+      next = {best};
+    }
+    want.push_back(out);
+  }
+
+  EngineConfig c;
+  c.block_size = 4;
+  c.kv_type = kv::KvType::F32;
+  c.max_num_seqs = 2;
+  c.kv_cache_bytes = 10 * 4 * 2 * static_cast<int64_t>(kv::kv_row_bytes(c.kv_type, m.model->hparams().kv_dim())) *
+                     m.model->hparams().n_layer;
+  EngineCore core(*m.model, m.tokenizer.get(), c, pool);
+  ASSERT_EQ(core.kv_cache().n_blocks(), 10);
+  std::vector<Request> requests;
+  for (const auto& p : prompts) {
+    Request r = greedy(p, kNew);
+    r.ignore_eos = true;
+    requests.push_back(r);
+  }
+  const std::vector<Output> got = run_all(core, requests);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(got[i].tokens, want[i]) << "prompt " << i;
+    EXPECT_EQ(got[i].finish, FinishReason::Length);
+  }
+  EXPECT_GE(core.stats().window_released_blocks, 2 * (70 - 16) / 4) << "blocks behind the window should be released";
+  EXPECT_EQ(core.stats().preemptions, 0);
+  expect_all_blocks_free(core);
 }
 
 }  // namespace
