@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libboost-dev libtomlplusplus-dev libpcre2-dev
+  nlohmann-json3-dev libboost-dev libtomlplusplus-dev libpcre2-dev libicu-dev
   clang libclang-rt-dev
   python3
   # tools/corpus, tools/train, tests/python: the small-model pipeline.

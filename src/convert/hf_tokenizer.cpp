@@ -105,17 +105,20 @@ TokenizerSummary from_pagoda_json(gguf::Writer& w, const json& t, int64_t min_to
   }
 }
 
-// True when the normalizer (or one step of a Sequence) prepends "▁".
-bool prepends_space(const json& normalizer) {
+// True when the normalizer (or one step of a Sequence) is of `type`.
+bool has_normalizer(const json& normalizer, const std::string& type) {
   if (!normalizer.is_object()) return false;
-  if (normalizer.value("type", "") == "Prepend") return true;
+  if (normalizer.value("type", "") == type) return true;
   if (normalizer.value("type", "") == "Sequence" && normalizer.contains("normalizers")) {
     for (const auto& n : normalizer["normalizers"]) {
-      if (prepends_space(n)) return true;
+      if (has_normalizer(n, type)) return true;
     }
   }
   return false;
 }
+
+// True when the normalizer prepends "▁" (SentencePiece's dummy prefix).
+bool prepends_space(const json& normalizer) { return has_normalizer(normalizer, "Prepend"); }
 
 // The regexes of tokenizer.json's pre-tokenizer: its Split steps in order
 // (a ByteLevel step with use_regex adds GPT-2's own).
@@ -214,6 +217,11 @@ TokenizerSummary from_tokenizer_json(gguf::Writer& w, const HfCheckpoint& ck, co
     gguf_model = "gpt2";
     v.merges = std::move(merges);
     w.set("tokenizer.ggml.pre", gguf::Value::string(pre_tokenizer_of(tj.value("pre_tokenizer", json()))));
+    // Qwen's tokenizers compose to NFC first; the GGUF standard has no key
+    // for it, so Pagoda's own says so (other engines ignore it).
+    if (has_normalizer(tj.value("normalizer", json()), "NFC")) {
+      w.set("pagoda.tokenizer.normalizer", gguf::Value::string("NFC"));
+    }
   }
   pad_to(v, min_tokens);
   write_vocabulary(w, gguf_model, v);

@@ -7,6 +7,7 @@
 #include <climits>
 
 #include "core/error.h"
+#include "tokenizer/normalize.h"
 #include "tokenizer/pre_tokenizers.h"
 #include "tokenizer/utf8.h"
 
@@ -118,6 +119,12 @@ std::vector<TokenId> BpeTokenizer::encode(std::string_view text, bool add_specia
   for (const Fragment& f : specials_.split(vocab_, text, parse_special)) {
     if (f.token >= 0) {
       out.push_back(f.token);
+      continue;
+    }
+    if (vocab_.normalize_nfc) {
+      const std::string normalized = to_nfc(text.substr(f.begin, f.length));
+      pre_tokenize(normalized, words);
+      for (std::string_view w : words) encode_word(w, out);
       continue;
     }
     pre_tokenize(text.substr(f.begin, f.length), words);

@@ -114,6 +114,11 @@ Vocab load_vocab(const gguf::File& file) {
   if (!model) fail("missing tokenizer.ggml.model: the file has no tokenizer");
   vocab.model = *model;
   vocab.pre = file.get_string("tokenizer.ggml.pre").value_or("");
+  // Not a key of the GGUF standard (which has no normalizer): Pagoda's
+  // converter writes it for tokenizer.json files that normalize to NFC.
+  const std::string normalizer = file.get_string("pagoda.tokenizer.normalizer").value_or("");
+  if (!normalizer.empty() && normalizer != "NFC") fail("tokenizer normalizer '", normalizer, "' is not supported (supported: NFC)");
+  vocab.normalize_nfc = normalizer == "NFC";
   const bool spm = vocab.model == "llama";
 
   const gguf::Array* tokens = find_array(

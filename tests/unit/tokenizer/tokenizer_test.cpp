@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "test_vocab.h"
+#include "tokenizer/normalize.h"
 #include "tokenizer/pre_tokenizers.h"
 #include "tokenizer/utf8.h"
 
@@ -119,6 +120,21 @@ TEST(PreTokenizers, NamedByTheirTokenizerJsonRegexes) {
     EXPECT_EQ(*named, first->name) << name;
   }
   EXPECT_FALSE(pre_tokenizer_named_by({"\\p{L}+|\\s+"}).has_value());
+}
+
+}  // namespace
+}  // namespace pagoda::tokenizer
+
+namespace pagoda::tokenizer {
+namespace {
+
+TEST(Normalize, NfcComposesAndLeavesOtherTextAlone) {
+  EXPECT_EQ(to_nfc("e\xCC\x81"), "\xC3\xA9");              // e + combining acute -> é
+  EXPECT_EQ(to_nfc("A\xCC\x8A\xCC\x81"), "\xC7\xBA");      // A + ring + acute -> Ǻ
+  EXPECT_EQ(to_nfc("plain ascii"), "plain ascii");
+  EXPECT_EQ(to_nfc("\xC3\xA9t\xC3\xA9"), "\xC3\xA9t\xC3\xA9");  // already NFC
+  EXPECT_EQ(to_nfc("\xFF\xFE" "e\xCC\x81"), "\xFF\xFE" "e\xCC\x81");  // ill-formed: bytes kept
+  EXPECT_EQ(to_nfc("\xEF\xAC\x81"), "\xEF\xAC\x81");      // NFC keeps compatibility ligatures (ﬁ)
 }
 
 }  // namespace
