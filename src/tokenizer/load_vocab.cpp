@@ -119,6 +119,8 @@ Vocab load_vocab(const gguf::File& file) {
   const std::string normalizer = file.get_string("pagoda.tokenizer.normalizer").value_or("");
   if (!normalizer.empty() && normalizer != "NFC") fail("tokenizer normalizer '", normalizer, "' is not supported (supported: NFC)");
   vocab.normalize_nfc = normalizer == "NFC";
+  vocab.lowercase = file.get_bool("tokenizer.ggml.normalizer.lowercase").value_or(true);
+  vocab.strip_accents = file.get_bool("tokenizer.ggml.normalizer.strip_accents").value_or(vocab.lowercase);
   const bool spm = vocab.model == "llama";
 
   const gguf::Array* tokens = find_array(
@@ -159,9 +161,10 @@ Vocab load_vocab(const gguf::File& file) {
   vocab.build_index();
 
   // llama.cpp's defaults for SPM vocabularies written without these keys.
-  vocab.bos = read_id(file, "tokenizer.ggml.bos_token_id", spm ? 1 : -1, n);
+  const bool bert = vocab.model == "bert";  // WordPiece: [CLS] 101, [UNK] 100 when the keys are absent
+  vocab.bos = read_id(file, "tokenizer.ggml.bos_token_id", spm ? 1 : bert ? 101 : -1, n);
   vocab.eos = read_id(file, "tokenizer.ggml.eos_token_id", spm ? 2 : -1, n);
-  vocab.unk = read_id(file, "tokenizer.ggml.unknown_token_id", spm ? 0 : -1, n);
+  vocab.unk = read_id(file, "tokenizer.ggml.unknown_token_id", spm ? 0 : bert ? 100 : -1, n);
   vocab.pad = read_id(file, "tokenizer.ggml.padding_token_id", -1, n);
   vocab.eot = read_id(file, "tokenizer.ggml.eot_token_id", -1, n);
   if (!file.has("tokenizer.ggml.eot_token_id")) detect_eot(vocab);

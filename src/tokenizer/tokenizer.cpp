@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/spm_tokenizer.h"
+#include "tokenizer/wpm_tokenizer.h"
 #include "tokenizer/utf8.h"
 
 namespace pagoda::tokenizer {
@@ -30,8 +31,9 @@ std::string Tokenizer::decode(std::span<const TokenId> ids, bool render_special)
 std::unique_ptr<Tokenizer> make_tokenizer(Vocab vocab) {
   if (vocab.model == "llama") return std::make_unique<SpmTokenizer>(std::move(vocab));
   if (vocab.model == "gpt2") return std::make_unique<BpeTokenizer>(std::move(vocab));
+  if (vocab.model == "bert") return std::make_unique<WpmTokenizer>(std::move(vocab));
   if (vocab.model.empty()) fail("the vocabulary names no tokenizer model (tokenizer.ggml.model)");
-  fail("tokenizer model '", vocab.model, "' is not supported (supported: 'llama' (SentencePiece), 'gpt2' (byte-level BPE))");
+  fail("tokenizer model '", vocab.model, "' is not supported (supported: 'llama' (SentencePiece), 'gpt2' (byte-level BPE), 'bert' (WordPiece))");
 }
 
 // Pieces are appended to `pending_`; what forms whole characters goes out,

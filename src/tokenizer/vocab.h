@@ -43,7 +43,11 @@ struct Vocab {
   bool add_bos = false;
   bool add_eos = false;
   bool add_space_prefix = true;
-  bool normalize_nfc = false;        // pagoda.tokenizer.normalizer == "NFC": text is NFC'd before pre-tokenizing
+  bool normalize_nfc = false;
+  // WordPiece (BERT) normalizer: tokenizer.ggml.normalizer.lowercase and
+  // .strip_accents (both default true, as llama.cpp reads them).
+  bool lowercase = true;
+  bool strip_accents = true;        // pagoda.tokenizer.normalizer == "NFC": text is NFC'd before pre-tokenizing
   std::string chat_template;         // tokenizer.chat_template, may be empty
   std::vector<uint8_t> strip;        // empty or one StripFlags per token
 

@@ -125,6 +125,25 @@ INSTANTIATE_TEST_SUITE_P(Bpe, PeerVectors,
                                            "ggml-vocab-deepseek-llm.gguf"),
                          vocab_test_name);
 
+// WordPiece (BERT): encode only; its normalizer lowercases and strips
+// accents, so text does not come back from the ids.
+TEST(PeerVectorsWpm, BertBgeEncodeMatchesLlamaCpp) {
+  PAGODA_REQUIRE_SHARED(gguf_path, "peer-tests/llama.cpp-vocab/ggml-vocab-bert-bge.gguf");
+  const gguf::File file = gguf::File::open(gguf_path.string());
+  const std::unique_ptr<Tokenizer> tok = make_tokenizer(load_vocab(file));
+  const std::vector<std::string> inputs = read_inputs(gguf_path.string() + ".inp");
+  const std::vector<std::vector<TokenId>> expected = read_outputs(gguf_path.string() + ".out");
+  ASSERT_EQ(inputs.size(), 46u);
+  ASSERT_EQ(inputs.size(), expected.size());
+  size_t passed = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::vector<TokenId> got = tok->encode(inputs[i], false, false);
+    if (got == expected[i]) ++passed;
+    else ADD_FAILURE() << "case " << i << " '" << inputs[i] << "'\n  want:" << ids_to_string(expected[i]) << "\n  got: " << ids_to_string(got);
+  }
+  std::cout << "[ vectors  ] bert-bge: " << passed << "/" << inputs.size() << " passed\n";
+}
+
 // parse_special on the real vocabularies. Expected ids follow llama.cpp's
 // rules: special texts are split out, the text after each gets the space
 // prefix, and (phi-3 only, by general.name) whitespace after a special token
