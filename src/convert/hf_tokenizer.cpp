@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "tokenizer/pre_tokenizers.h"
+#include "tokenizer/utf8.h"
 
 namespace pagoda::convert {
 namespace {
@@ -149,11 +150,6 @@ std::string pre_tokenizer_of(const json& pre) {
   fail("tokenizer.json: the pre-tokenizer's regexes are not one Pagoda knows:", list);
 }
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
-  return s;
-}
-
 TokenizerSummary from_tokenizer_json(gguf::Writer& w, const HfCheckpoint& ck, const json& tj, int64_t min_tokens) {
   const json& model = tj.at("model");
   if (model.value("type", "") != "BPE") {
@@ -193,7 +189,7 @@ TokenizerSummary from_tokenizer_json(gguf::Writer& w, const HfCheckpoint& ck, co
     // SentencePiece-style vocabularies: user-defined pieces are stored
     // pre-normalized (the space mark as a space), the GGUF convention (Gemma's
     // whitespace-run pieces), since decoders print user-defined text verbatim.
-    if (byte_fallback && entry.second == kUserDefined) v.tokens[i] = replace_all(entry.first, "\xE2\x96\x81", " ");
+    if (byte_fallback && entry.second == kUserDefined) v.tokens[i] = tokenizer::space_marks_to_spaces(entry.first);
     if (byte_fallback && entry.second == kNormal) {
       if (entry.first.size() == 6 && entry.first.rfind("<0x", 0) == 0 && entry.first.back() == '>') v.types[i] = kByte;
       if (unk && entry.first == *unk) v.types[i] = kUnknown;

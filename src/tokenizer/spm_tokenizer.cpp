@@ -9,7 +9,6 @@
 namespace pagoda::tokenizer {
 namespace {
 
-constexpr std::string_view kSpaceMark = "\xe2\x96\x81";  // U+2581, SPM's visible space
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -193,19 +192,8 @@ std::string SpmTokenizer::token_to_piece(TokenId id, bool render_special) const 
       return render_special ? text : std::string();
     case TokenKind::UserDefined:
       return text;  // verbatim: user-defined pieces do not use the space mark
-    case TokenKind::Normal: {
-      std::string piece;
-      piece.reserve(text.size());
-      for (size_t pos = 0; pos < text.size();) {
-        if (text.compare(pos, kSpaceMark.size(), kSpaceMark) == 0) {
-          piece.push_back(' ');
-          pos += kSpaceMark.size();
-        } else {
-          piece.push_back(text[pos++]);
-        }
-      }
-      return piece;
-    }
+    case TokenKind::Normal:
+      return space_marks_to_spaces(text);
     case TokenKind::Byte: {
       const int16_t byte = byte_values_[static_cast<size_t>(id)];
       return byte >= 0 ? std::string(1, static_cast<char>(byte)) : text;

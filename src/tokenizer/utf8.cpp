@@ -61,6 +61,20 @@ size_t append_valid_utf8(std::string_view bytes, bool at_end, std::string& out) 
   return pos;
 }
 
+std::string space_marks_to_spaces(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t pos = 0; pos < text.size();) {
+    if (text.compare(pos, kSpaceMark.size(), kSpaceMark) == 0) {
+      out.push_back(' ');
+      pos += kSpaceMark.size();
+    } else {
+      out.push_back(text[pos++]);
+    }
+  }
+  return out;
+}
+
 void append_utf8(uint32_t cp, std::string& out) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));

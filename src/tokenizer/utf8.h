@@ -24,6 +24,12 @@ inline constexpr std::string_view kReplacementChar = "\xef\xbf\xbd";  // U+FFFD
 // incomplete but could still become a valid character.
 size_t append_valid_utf8(std::string_view bytes, bool at_end, std::string& out);
 
+// U+2581, the visible space of SentencePiece and WordPiece vocabularies.
+inline constexpr std::string_view kSpaceMark = "\xe2\x96\x81";
+
+// text with every kSpaceMark turned into ' ' (a piece as it prints).
+std::string space_marks_to_spaces(std::string_view text);
+
 // Appends the UTF-8 encoding of code point cp (< 0x110000).
 void append_utf8(uint32_t cp, std::string& out);
 

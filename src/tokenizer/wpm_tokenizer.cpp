@@ -12,8 +12,6 @@
 namespace pagoda::tokenizer {
 namespace {
 
-constexpr std::string_view kWordStart = "\xE2\x96\x81";  // U+2581
-
 // CJK ideographs, the blocks BERT's tokenizer splits one by one (the
 // extension range as Hugging Face's implementation has it).
 bool is_cjk_ideograph(UChar32 c) {
@@ -71,7 +69,7 @@ std::vector<std::string> WpmTokenizer::words(std::string_view text) const {
 }
 
 void WpmTokenizer::encode_word(const std::string& word, std::vector<TokenId>& out) const {
-  const std::string w = std::string(kWordStart) + word;
+  const std::string w = std::string(kSpaceMark) + word;  // the word-start mark
   const size_t before = out.size();
   for (size_t i = 0; i < w.size();) {
     TokenId found = -1;
@@ -107,16 +105,7 @@ std::string WpmTokenizer::token_to_piece(TokenId id, bool render_special) const 
   if (!vocab_.contains(id)) fail("token id ", id, " is out of range [0, ", vocab_.size(), ")");
   const std::string& text = vocab_.tokens[static_cast<size_t>(id)];
   if (vocab_.is_control(id)) return render_special ? text : std::string();
-  std::string piece;
-  for (size_t pos = 0; pos < text.size();) {
-    if (text.compare(pos, kWordStart.size(), kWordStart) == 0) {
-      piece.push_back(' ');
-      pos += kWordStart.size();
-    } else {
-      piece.push_back(text[pos++]);
-    }
-  }
-  return piece;
+  return space_marks_to_spaces(text);
 }
 
 }  // namespace pagoda::tokenizer
