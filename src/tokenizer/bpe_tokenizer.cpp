@@ -39,11 +39,6 @@ std::vector<std::string> BpeTokenizer::known_pre_tokenizers() {
 }
 
 BpeTokenizer::BpeTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)) {
-  if (vocab_.kinds.empty()) vocab_.kinds.assign(vocab_.tokens.size(), TokenKind::Normal);
-  vocab_.validate();
-  if (vocab_.index.empty()) vocab_.build_index();
-  specials_ = SpecialTokenSplitter(vocab_);
-
   const std::string pre = vocab_.pre.empty() ? "default" : vocab_.pre;
   const PreTokenizer* chosen = nullptr;
   for (const auto& p : pre_tokenizers()) {
@@ -112,26 +107,12 @@ void BpeTokenizer::pre_tokenize(std::string_view text, std::vector<std::string_v
   }
 }
 
-std::vector<TokenId> BpeTokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
-  std::vector<TokenId> out;
-  if (add_special && vocab_.add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
+void BpeTokenizer::encode_fragment(std::string_view text, bool /*after_special*/, std::vector<TokenId>& out) const {
+  std::string normalized;
+  if (vocab_.normalize_nfc) text = normalized = to_nfc(text);
   std::vector<std::string_view> words;
-  for (const Fragment& f : specials_.split(vocab_, text, parse_special)) {
-    if (f.token >= 0) {
-      out.push_back(f.token);
-      continue;
-    }
-    if (vocab_.normalize_nfc) {
-      const std::string normalized = to_nfc(text.substr(f.begin, f.length));
-      pre_tokenize(normalized, words);
-      for (std::string_view w : words) encode_word(w, out);
-      continue;
-    }
-    pre_tokenize(text.substr(f.begin, f.length), words);
-    for (std::string_view w : words) encode_word(w, out);
-  }
-  if (add_special && vocab_.add_eos && vocab_.eos >= 0) out.push_back(vocab_.eos);
-  return out;
+  pre_tokenize(text, words);
+  for (std::string_view w : words) encode_word(w, out);
 }
 
 void BpeTokenizer::encode_word(std::string_view word, std::vector<TokenId>& out) const {

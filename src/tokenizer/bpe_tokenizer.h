@@ -23,7 +23,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "tokenizer/special_tokens.h"
 #include "tokenizer/tokenizer.h"
 
 namespace pagoda::tokenizer {
@@ -35,7 +34,6 @@ class BpeTokenizer final : public Tokenizer {
   BpeTokenizer(const BpeTokenizer&) = delete;
   BpeTokenizer& operator=(const BpeTokenizer&) = delete;
 
-  std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const override;
   std::string token_to_piece(TokenId id, bool render_special = false) const override;
 
   // The pre-tokenizer names this implementation knows.
@@ -44,9 +42,9 @@ class BpeTokenizer final : public Tokenizer {
  private:
   struct Regex;
   void pre_tokenize(std::string_view text, std::vector<std::string_view>& words) const;
+  void encode_fragment(std::string_view text, bool after_special, std::vector<TokenId>& out) const override;
   void encode_word(std::string_view word, std::vector<TokenId>& out) const;
 
-  SpecialTokenSplitter specials_;
   std::vector<std::unique_ptr<Regex>> regexes_;
   bool ignore_merges_ = false;
   // "left right" -> rank, for the merge loop.

@@ -56,11 +56,6 @@ struct SpmTokenizer::Scratch {
 };
 
 SpmTokenizer::SpmTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)) {
-  if (vocab_.kinds.empty()) vocab_.kinds.assign(vocab_.tokens.size(), TokenKind::Normal);
-  vocab_.validate();
-  if (vocab_.index.empty()) vocab_.build_index();
-  specials_ = SpecialTokenSplitter(vocab_);
-
   byte_values_.assign(vocab_.tokens.size(), -1);
   for (TokenId id = 0; id < vocab_.size(); ++id) {
     if (vocab_.kind(id) == TokenKind::Byte) {
@@ -77,27 +72,11 @@ SpmTokenizer::SpmTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)) {
   }
 }
 
-std::vector<TokenId> SpmTokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
-  std::vector<TokenId> out;
-  out.reserve(text.size() / 3 + 2);
-  if (add_special && vocab_.add_bos) out.push_back(vocab_.bos);
-
+// The space prefix goes on the first text fragment and on any that follows
+// a special token: SentencePiece would have seen each as a new "sentence".
+void SpmTokenizer::encode_fragment(std::string_view text, bool after_special, std::vector<TokenId>& out) const {
   Scratch scratch;
-  // The space prefix goes on the first text fragment and on any that follows
-  // a special token: SentencePiece would have seen each as a new "sentence".
-  bool after_special = true;
-  for (const Fragment& f : specials_.split(vocab_, text, parse_special)) {
-    if (f.token >= 0) {
-      out.push_back(f.token);
-      after_special = true;
-    } else {
-      encode_text(text.substr(f.begin, f.length), vocab_.add_space_prefix && after_special, scratch, out);
-      after_special = false;
-    }
-  }
-
-  if (add_special && vocab_.add_eos) out.push_back(vocab_.eos);
-  return out;
+  encode_text(text, vocab_.add_space_prefix && after_special, scratch, out);
 }
 
 void SpmTokenizer::encode_text(std::string_view text, bool add_prefix, Scratch& scratch,

@@ -20,7 +20,6 @@
 #include <string_view>
 #include <vector>
 
-#include "tokenizer/special_tokens.h"
 #include "tokenizer/tokenizer.h"
 
 namespace pagoda::tokenizer {
@@ -32,16 +31,15 @@ class SpmTokenizer final : public Tokenizer {
   SpmTokenizer(const SpmTokenizer&) = delete;
   SpmTokenizer& operator=(const SpmTokenizer&) = delete;
 
-  std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const override;
   std::string token_to_piece(TokenId id, bool render_special = false) const override;
 
  private:
   struct Scratch;
 
+  void encode_fragment(std::string_view text, bool after_special, std::vector<TokenId>& out) const override;
   void encode_text(std::string_view text, bool add_prefix, Scratch& scratch, std::vector<TokenId>& out) const;
   void append_bytes(std::string_view piece, std::vector<TokenId>& out) const;
 
-  SpecialTokenSplitter specials_;
   std::array<TokenId, 256> byte_tokens_;  // -1 where the vocab has no token for the byte
   std::vector<int16_t> byte_values_;      // per token: the byte of a <0xNN> token, else -1
 };

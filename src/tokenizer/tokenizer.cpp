@@ -28,6 +28,31 @@ std::string Tokenizer::decode(std::span<const TokenId> ids, bool render_special)
   return text;
 }
 
+Tokenizer::Tokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
+  if (vocab_.kinds.empty()) vocab_.kinds.assign(vocab_.tokens.size(), TokenKind::Normal);
+  vocab_.validate();
+  if (vocab_.index.empty()) vocab_.build_index();
+  specials_ = SpecialTokenSplitter(vocab_);
+}
+
+std::vector<TokenId> Tokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
+  std::vector<TokenId> out;
+  out.reserve(text.size() / 3 + 2);
+  if (add_special && vocab_.add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
+  bool after_special = true;  // the first fragment starts the text
+  for (const Fragment& f : specials_.split(vocab_, text, parse_special)) {
+    if (f.token >= 0) {
+      out.push_back(f.token);
+      after_special = true;
+    } else {
+      encode_fragment(text.substr(f.begin, f.length), after_special, out);
+      after_special = false;
+    }
+  }
+  if (add_special && vocab_.add_eos && vocab_.eos >= 0) out.push_back(vocab_.eos);
+  return out;
+}
+
 std::unique_ptr<Tokenizer> make_tokenizer(Vocab vocab) {
   if (vocab.model == "llama") return std::make_unique<SpmTokenizer>(std::move(vocab));
   if (vocab.model == "gpt2") return std::make_unique<BpeTokenizer>(std::move(vocab));

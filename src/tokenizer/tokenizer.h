@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizer/special_tokens.h"
 #include "tokenizer/vocab.h"
 
 namespace pagoda::tokenizer {
@@ -16,7 +17,9 @@ class Tokenizer {
   virtual ~Tokenizer() = default;
   // add_special: BOS (and EOS) as the vocab says; parse_special: control and
   // user-defined token texts in `text` become their ids instead of plain text.
-  virtual std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const = 0;
+  // Special tokens are split out first; each text fragment between them goes
+  // to the implementation's encode_fragment.
+  std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const;
   // The raw bytes of one token: SPM's U+2581 becomes a space, <0xNN> byte
   // tokens become that byte, control tokens give "" unless render_special.
   virtual std::string token_to_piece(TokenId id, bool render_special = false) const = 0;
@@ -27,8 +30,15 @@ class Tokenizer {
   const Vocab& vocab() const { return vocab_; }
 
  protected:
-  explicit Tokenizer(Vocab vocab) : vocab_(std::move(vocab)) {}
+  // Gives every token a kind (Normal where the vocab has none), validates,
+  // indexes the pieces and finds the special tokens.
+  explicit Tokenizer(Vocab vocab);
+  // Appends the ids of one fragment of text without special tokens;
+  // after_special: it starts the text or follows a special token.
+  virtual void encode_fragment(std::string_view text, bool after_special, std::vector<TokenId>& out) const = 0;
+
   Vocab vocab_;
+  SpecialTokenSplitter specials_;
 };
 
 // pagoda::Error for a tokenizer.ggml.model it does not implement, naming it.

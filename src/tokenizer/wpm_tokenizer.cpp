@@ -30,8 +30,7 @@ icu::UnicodeString to_unicode(std::string_view text) {
 
 }  // namespace
 
-WpmTokenizer::WpmTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)), specials_(vocab_) {
-  vocab_.validate();
+WpmTokenizer::WpmTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)) {
   if (vocab_.unk < 0) fail("WordPiece vocabulary without an unknown token (tokenizer.ggml.unknown_token_id)");
   for (const std::string& t : vocab_.tokens) max_piece_bytes_ = std::max(max_piece_bytes_, t.size());
 }
@@ -87,18 +86,8 @@ void WpmTokenizer::encode_word(const std::string& word, std::vector<TokenId>& ou
   }
 }
 
-std::vector<TokenId> WpmTokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
-  std::vector<TokenId> out;
-  if (add_special && vocab_.add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
-  for (const Fragment& f : specials_.split(vocab_, text, parse_special)) {
-    if (f.token >= 0) {
-      out.push_back(f.token);
-      continue;
-    }
-    for (const std::string& w : words(text.substr(f.begin, f.length))) encode_word(w, out);
-  }
-  if (add_special && vocab_.add_eos && vocab_.eos >= 0) out.push_back(vocab_.eos);
-  return out;
+void WpmTokenizer::encode_fragment(std::string_view text, bool /*after_special*/, std::vector<TokenId>& out) const {
+  for (const std::string& w : words(text)) encode_word(w, out);
 }
 
 std::string WpmTokenizer::token_to_piece(TokenId id, bool render_special) const {

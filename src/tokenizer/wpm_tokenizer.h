@@ -14,7 +14,6 @@
 #include <string_view>
 #include <vector>
 
-#include "tokenizer/special_tokens.h"
 #include "tokenizer/tokenizer.h"
 
 namespace pagoda::tokenizer {
@@ -23,16 +22,15 @@ class WpmTokenizer final : public Tokenizer {
  public:
   explicit WpmTokenizer(Vocab vocab);
 
-  std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const override;
   std::string token_to_piece(TokenId id, bool render_special = false) const override;
 
   // Step 2 alone: the words of `text` (for tests).
   std::vector<std::string> words(std::string_view text) const;
 
  private:
+  void encode_fragment(std::string_view text, bool after_special, std::vector<TokenId>& out) const override;
   void encode_word(const std::string& word, std::vector<TokenId>& out) const;
 
-  SpecialTokenSplitter specials_;
   size_t max_piece_bytes_ = 0;
 };
 
