@@ -38,8 +38,9 @@ constexpr int kMaxHeadDim = 256;
 constexpr int kMaxHeadsPerKvHead = 32;
 
 // q [n_head x head_dim] of one token; attends over positions [0, n_kv) of
-// the sequence (the last shape.window of them when there is a window) for the query heads that share kv head `kv_head`, writing
-// their rows of out [n_head x head_dim]. The result for a token does not
+// the sequence (the last shape.window of them when there is a window) for
+// the query heads that share kv head `kv_head`, writing their rows of out
+// [n_head x head_dim]. The result for a token does not
 // depend on what else is in the batch (blocks are the chunks).
 // Runs on best_cpu_path(); the overload with a path is for tests.
 void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,

@@ -68,19 +68,18 @@ void read_gemma(const gguf::File& f, const std::string& p, HParams& hp) {
   const bool is_27b = (hp.arch == "gemma2" && hp.n_layer == 46) || (hp.arch == "gemma3" && hp.n_layer == 62);
   hp.attn_scale = 1.0f / std::sqrt(static_cast<float>(is_27b ? hp.n_embd / hp.n_head : hp.head_dim));
   hp.rope_swa = hp.rope;
-  hp.rope_swa.freq_scale = 1.0f;
-  hp.rope_swa.yarn_ext_factor = 0.0f;
   if (hp.arch == "gemma2") {
     hp.attn_softcap = static_cast<float>(f.get_float(p + "attn_logit_softcapping").value_or(50.0));
     hp.final_softcap = static_cast<float>(f.get_float(p + "final_logit_softcapping").value_or(30.0));
     hp.n_swa = f.get_int(p + "attention.sliding_window").value_or(4096);
     set_swa_pattern(hp, f.get_int(p + "attention.sliding_window_pattern").value_or(2));
-    hp.rope_swa = hp.rope;
     hp.rope_swa.freq_base = static_cast<float>(f.get_float(p + "rope.freq_base_swa").value_or(hp.rope.freq_base));
   } else {
     hp.final_softcap = static_cast<float>(f.get_float(p + "final_logit_softcapping").value_or(0.0));
     hp.n_swa = f.get_int(p + "attention.sliding_window").value_or(0);
     if (hp.n_swa > 0) set_swa_pattern(hp, f.get_int(p + "attention.sliding_window_pattern").value_or(6));
+    hp.rope_swa.freq_scale = 1.0f;  // the local layers are not scaled
+    hp.rope_swa.yarn_ext_factor = 0.0f;
     hp.rope_swa.freq_base = static_cast<float>(f.get_float(p + "rope.freq_base_swa").value_or(10000.0));
   }
   if (hp.n_swa < 0) fail("model metadata '", p, "attention.sliding_window' must not be negative");

@@ -11,11 +11,11 @@
 #include <math.h>  // INFINITY
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 
 #include "kernels/attention.h"
+#include "kernels/ops.h"
 #include "kernels/cpu/vec_math_avx2.h"
 #include "quant/blocks.h"
 
@@ -162,9 +162,7 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
                          _mm256_mul_ps(dot8_rows(qh, kt + r * ks, ks, hd), _mm256_set1_ps(shape.scale)));
       }
       for (; r < rows; ++r) scores[r] = dot(qh, kt + r * ks, hd) * shape.scale;
-      if (shape.softcap > 0.0f) {
-        for (r = 0; r < rows; ++r) scores[r] = shape.softcap * std::tanh(scores[r] / shape.softcap);
-      }
+      if (shape.softcap > 0.0f) soft_cap(scores, rows, shape.softcap);
       float chunk_max = m[g];
       for (r = 0; r < rows; ++r) chunk_max = scores[r] > chunk_max ? scores[r] : chunk_max;
       const float correction = exp_avx2(m[g] - chunk_max);  // 0 on the first chunk, 1 if the max held

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "kernels/attention.h"
+#include "kernels/ops.h"
 #include "quant/dequantize.h"
 
 namespace pagoda::kernels {
@@ -46,9 +47,9 @@ void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, con
         float s = 0.0f;
         for (int d = 0; d < hd; ++d) s += qh[d] * k[d];
         scores[r] = s * shape.scale;
-        if (shape.softcap > 0.0f) scores[r] = shape.softcap * std::tanh(scores[r] / shape.softcap);
-        block_max = std::max(block_max, scores[r]);
       }
+      if (shape.softcap > 0.0f) soft_cap(scores, rows, shape.softcap);
+      for (int r = 0; r < rows; ++r) block_max = std::max(block_max, scores[r]);
       if (block_max > m[g]) {  // rescale what was accumulated under the old max
         const float correction = std::exp(m[g] - block_max);
         l[g] *= correction;

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "kernels/cpu/dot_kernels.h"
+#include "kernels/repack.h"
 #include "quant/blocks.h"
 
 namespace pagoda::kernels::cpu {

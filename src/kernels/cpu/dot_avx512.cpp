@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "kernels/cpu/dot_kernels.h"
+#include "kernels/repack.h"
 #include "quant/blocks.h"
 
 namespace pagoda::kernels::cpu {
