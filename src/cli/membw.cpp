@@ -9,11 +9,8 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/huge_buffer.h"
 #include "core/thread_pool.h"
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace pagoda::cli {
 namespace {
@@ -22,11 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kLine = 64;                  // bytes of a cache line
 constexpr size_t kWordsPerLine = kLine / sizeof(uint64_t);
-constexpr size_t kHugePage = size_t{2} << 20;  // alignment that lets the kernel use huge pages
-
-struct FreeDeleter {
-  void operator()(uint64_t* p) const { std::free(p); }
-};
 
 // Eight independent accumulators so the adds never wait on each other and the
 // loop is limited by loads alone; GCC vectorizes it at -O2 and above.
@@ -57,14 +49,10 @@ std::vector<MemBandwidth> measure_read_bandwidth(const std::vector<int>& thread_
   const size_t n_lines = bytes / kLine;
   if (n_lines == 0) fail("memory bandwidth: the buffer must be at least ", kLine, " bytes");
   const size_t n_words = n_lines * kWordsPerLine;
-  const size_t alloc_bytes = (n_words * sizeof(uint64_t) + kHugePage - 1) / kHugePage * kHugePage;
-  std::unique_ptr<uint64_t, FreeDeleter> buffer(static_cast<uint64_t*>(std::aligned_alloc(kHugePage, alloc_bytes)));
-  if (!buffer) throw std::bad_alloc();
-  uint64_t* words = buffer.get();
-#if defined(__linux__)
-  // Fewer TLB misses, so the passes measure DRAM rather than page walks.
-  madvise(words, alloc_bytes, MADV_HUGEPAGE);
-#endif
+  // Huge pages: fewer TLB misses, so the passes measure DRAM rather than
+  // page walks (and the same pages as the weights and the KV cache get).
+  HugeBuffer buffer(n_words * sizeof(uint64_t), /*zero=*/false);
+  auto* words = reinterpret_cast<uint64_t*>(buffer.data());
 
   const int max_threads = std::max(1, *std::max_element(thread_counts.begin(), thread_counts.end()));
   {

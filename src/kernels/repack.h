@@ -29,6 +29,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/huge_buffer.h"
 #include "kernels/tensor_view.h"
 
 namespace pagoda::kernels {
@@ -42,7 +43,7 @@ class PackedWeights {
   size_t bytes() const { return bytes_; }
 
  private:
-  std::vector<std::unique_ptr<uint8_t[]>> buffers_;
+  std::vector<HugeBuffer> buffers_;
   size_t bytes_ = 0;
 };
 

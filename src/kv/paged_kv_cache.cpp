@@ -17,11 +17,11 @@ PagedKvCache::PagedKvCache(const KvCacheShape& shape, const KvCacheConfig& confi
     : shape_(shape), config_(config), row_bytes_(kv_row_bytes(config.type, shape.kv_dim())), pool_(config.n_blocks) {
   if (config.block_size <= 0 || config.block_size > 1024) fail("block size must be in 1..1024 (it is ", config.block_size, ")");
   const size_t layer_bytes = row_bytes_ * static_cast<size_t>(config.n_blocks) * static_cast<size_t>(config.block_size);
-  keys_.resize(static_cast<size_t>(shape.n_layer));
-  values_.resize(static_cast<size_t>(shape.n_layer));
+  keys_.reserve(static_cast<size_t>(shape.n_layer));
+  values_.reserve(static_cast<size_t>(shape.n_layer));
   for (int l = 0; l < shape.n_layer; ++l) {
-    keys_[static_cast<size_t>(l)].resize(layer_bytes);
-    values_[static_cast<size_t>(l)].resize(layer_bytes);
+    keys_.emplace_back(layer_bytes);
+    values_.emplace_back(layer_bytes);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "core/huge_buffer.h"
 #include "kv/block_pool.h"
 #include "kv/kv_type.h"
 
@@ -123,7 +124,7 @@ class PagedKvCache {
   KvCacheConfig config_;
   size_t row_bytes_;
   BlockPool pool_;
-  std::vector<std::vector<uint8_t>> keys_, values_;
+  std::vector<HugeBuffer> keys_, values_;  // one per layer
   int64_t prefix_query_tokens_ = 0, prefix_hit_tokens_ = 0, cow_copies_ = 0;
 };
 

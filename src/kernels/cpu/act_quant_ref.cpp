@@ -46,7 +46,7 @@ void quantize_act_q8_ref(const float* x, void* out, int64_t n) {
     float d;
     const float id = block_scale(xb, 32, &d);
     blocks[b].d = d;
-    blocks[b].sum = d * static_cast<float>(quantize_group(xb, 32, id, blocks[b].qs));
+    blocks[b].qsum = quantize_group(xb, 32, id, blocks[b].qs);
   }
 }
 

@@ -61,30 +61,29 @@ inline __m256 dot8_rows(const float* q, const float* k, int64_t stride, int hd) 
   return reduce8(acc);
 }
 
+// acc[0..W) = acc * scale + sum_r w[r] * v_r[0..W), W = 8 * kVectors
+// dimensions held in registers (a compile-time count: with a run-time one
+// the accumulators went through the stack).
+template <int kVectors>
+inline void scale_and_accumulate_n(float* acc, __m256 s, const float* w, const float* v, int64_t stride, int rows) {
+  __m256 a[kVectors];
+  for (int k = 0; k < kVectors; ++k) a[k] = _mm256_mul_ps(_mm256_load_ps(acc + 8 * k), s);
+  for (int r = 0; r < rows; ++r) {
+    const __m256 wv = _mm256_set1_ps(w[r]);
+    const float* vr = v + r * stride;
+    for (int k = 0; k < kVectors; ++k) a[k] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(vr + 8 * k), a[k]);
+  }
+  for (int k = 0; k < kVectors; ++k) _mm256_store_ps(acc + 8 * k, a[k]);
+}
+
 // acc[0..hd) = acc * scale + sum_r w[r] * v_r, 64 dimensions at a time in
-// registers.
+// registers, then the remaining multiple of 8 one vector at a time.
 inline void scale_and_accumulate(float* acc, float scale, const float* w, const float* v, int64_t stride,
                                  int rows, int hd) {
   const __m256 s = _mm256_set1_ps(scale);
-  for (int d0 = 0; d0 < hd; d0 += 64) {
-    const int width = hd - d0 < 64 ? hd - d0 : 64;  // a multiple of 8
-    __m256 a[8];
-    for (int k = 0; k < 8; ++k) a[k] = k * 8 < width ? _mm256_mul_ps(_mm256_load_ps(acc + d0 + 8 * k), s) : s;
-    if (width == 64) {
-      for (int r = 0; r < rows; ++r) {
-        const __m256 wv = _mm256_set1_ps(w[r]);
-        const float* vr = v + r * stride + d0;
-        for (int k = 0; k < 8; ++k) a[k] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(vr + 8 * k), a[k]);
-      }
-    } else {
-      for (int r = 0; r < rows; ++r) {
-        const __m256 wv = _mm256_set1_ps(w[r]);
-        const float* vr = v + r * stride + d0;
-        for (int k = 0; k < width / 8; ++k) a[k] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(vr + 8 * k), a[k]);
-      }
-    }
-    for (int k = 0; k < width / 8; ++k) _mm256_store_ps(acc + d0 + 8 * k, a[k]);
-  }
+  int d0 = 0;
+  for (; d0 + 64 <= hd; d0 += 64) scale_and_accumulate_n<8>(acc + d0, s, w, v + d0, stride, rows);
+  for (; d0 < hd; d0 += 8) scale_and_accumulate_n<1>(acc + d0, s, w, v + d0, stride, rows);
 }
 
 inline float half_to_float(uint16_t h) {
@@ -124,6 +123,49 @@ const float* load_tile(const PagedKv& kv, const uint8_t* base, int rows, int64_t
   return tile;
 }
 
+// Byte range [*lo, *hi) of a head slice within a stored row.
+void head_slice_bytes(quant::TensorType type, int64_t elem0, int hd, size_t* lo, size_t* hi) {
+  switch (type) {
+    case quant::TensorType::F32:
+      *lo = static_cast<size_t>(elem0) * 4;
+      *hi = *lo + static_cast<size_t>(hd) * 4;
+      return;
+    case quant::TensorType::F16:
+      *lo = static_cast<size_t>(elem0) * 2;
+      *hi = *lo + static_cast<size_t>(hd) * 2;
+      return;
+    default:  // Q8_0
+      *lo = static_cast<size_t>(elem0 / 32) * sizeof(quant::BlockQ8_0);
+      *hi = static_cast<size_t>((elem0 + hd + 31) / 32) * sizeof(quant::BlockQ8_0);
+      return;
+  }
+}
+
+// Asks for the next chunk's key and value slices while this one computes:
+// with many sequences in a step the cache holds far more than the caches do,
+// and without this each chunk's first touch waited on memory (profiled: the
+// tile loads were the larger half of attention in 16-sequence decode).
+void prefetch_chunk(const PagedKv& kv, size_t slot0, int rows, size_t lo, size_t hi) {
+  for (int r = 0; r < rows; ++r) {
+    const size_t row = (slot0 + static_cast<size_t>(r)) * kv.row_bytes;
+    for (size_t b = lo; b < hi; b += 64) {
+      _mm_prefetch(reinterpret_cast<const char*>(kv.keys + row + b), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(kv.values + row + b), _MM_HINT_T0);
+    }
+  }
+}
+
+// The chunk starting at position p0: at most kChunk rows, never crossing a
+// block boundary (its rows are consecutive slots). Returns its row count and
+// first slot.
+int chunk_at(const PagedKv& kv, int64_t p0, int64_t n_kv, size_t* slot0) {
+  const int64_t blk = p0 / kv.block_size, off = p0 % kv.block_size;
+  int64_t rows = std::min<int64_t>({kv.block_size - off, kChunk, n_kv - p0});
+  *slot0 = static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size) +
+           static_cast<size_t>(off);
+  return static_cast<int>(rows);
+}
+
 }  // namespace
 
 bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
@@ -141,16 +183,15 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
     l[g] = 0.0f;
     for (int d = 0; d < hd; d += 8) _mm256_store_ps(acc[g] + d, _mm256_setzero_ps());
   }
-  for (int64_t p0 = shape.window > 0 ? std::max<int64_t>(0, n_kv - shape.window) : 0; p0 < n_kv;) {
-    // A chunk never crosses a block boundary: its rows are consecutive slots.
-    const int64_t blk = p0 / kv.block_size, off = p0 % kv.block_size;
-    int64_t rows64 = kv.block_size - off;
-    if (rows64 > kChunk) rows64 = kChunk;
-    if (rows64 > n_kv - p0) rows64 = n_kv - p0;
-    const int rows = static_cast<int>(rows64);
-    const size_t slot0 =
-        static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size) +
-        static_cast<size_t>(off);
+  size_t slice_lo = 0, slice_hi = 0;
+  head_slice_bytes(kv.type, elem0, hd, &slice_lo, &slice_hi);
+  int64_t p0 = shape.window > 0 ? std::max<int64_t>(0, n_kv - shape.window) : 0;
+  size_t slot0 = 0;
+  int rows = p0 < n_kv ? chunk_at(kv, p0, n_kv, &slot0) : 0;
+  for (; p0 < n_kv;) {
+    size_t next_slot0 = 0;
+    const int next_rows = p0 + rows < n_kv ? chunk_at(kv, p0 + rows, n_kv, &next_slot0) : 0;
+    prefetch_chunk(kv, next_slot0, next_rows, slice_lo, slice_hi);
     int64_t ks = 0, vs = 0;
     const float* kt = load_tile(kv, kv.keys + slot0 * kv.row_bytes, rows, elem0, hd, ktile, &ks);
     const float* vt = load_tile(kv, kv.values + slot0 * kv.row_bytes, rows, elem0, hd, vtile, &vs);
@@ -183,6 +224,8 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
       scale_and_accumulate(acc[g], correction, scores, vt, vs, rows, hd);
     }
     p0 += rows;
+    rows = next_rows;
+    slot0 = next_slot0;
   }
   for (int g = 0; g < group; ++g) {
     const __m256 inv = _mm256_set1_ps(l[g] > 0.0f ? 1.0f / l[g] : 0.0f);

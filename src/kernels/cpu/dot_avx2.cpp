@@ -79,7 +79,7 @@ void quantize_q8(const float* x, void* out, int64_t n) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(blocks[b].qs), q);
     const __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), q);
     blocks[b].d = d;
-    blocks[b].sum = d * static_cast<float>(hsum_i32(_mm256_madd_epi16(s16, ones)));
+    blocks[b].qsum = hsum_i32(_mm256_madd_epi16(s16, ones));
   }
 }
 

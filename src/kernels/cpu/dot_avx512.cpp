@@ -81,9 +81,8 @@ void dot16_q4_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
   constexpr size_t kGroupBlock = 8 * sizeof(quant::BlockQ4_0);
   const auto* g = static_cast<const uint8_t*>(w);
   const size_t second = static_cast<size_t>(n / 32) * kGroupBlock;
-  const ActRowsQ8<N> a(act, stride);
-  __m512 acc[N], off[N];
-  for (int j = 0; j < N; ++j) acc[j] = off[j] = _mm512_setzero_ps();
+  __m512 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
   const __m512i mask = _mm512_set1_epi8(0x0F);
   for (int64_t i = 0; i < n / 32; ++i) {
     const uint8_t* b0 = g + static_cast<size_t>(i) * kGroupBlock;
@@ -96,10 +95,15 @@ void dot16_q4_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
       lo[v] = _mm512_and_si512(q, mask);
       hi[v] = _mm512_and_si512(_mm512_srli_epi16(q, 4), mask);
     }
-    for (int j = 0; j < N; ++j) {
-      const ActBlockQ8& x = a.row[j][i];
-      // Two chains of four: half the latency of one chain of eight.
-      __m512i s0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo[0], broadcast4_512(x.qs));
+    // One running pointer down the activation rows, not one per row: with
+    // 16 rows those would not fit the general registers.
+    const uint8_t* xj = static_cast<const uint8_t*>(act) + static_cast<size_t>(i) * sizeof(ActBlockQ8);
+#pragma GCC unroll 16  // keeps every accumulator in a register
+    for (int j = 0; j < N; ++j, xj += stride) {
+      const ActBlockQ8& x = *reinterpret_cast<const ActBlockQ8*>(xj);
+      // Two chains of four: half the latency of one chain of eight. The -8
+      // offset enters the first as -8 * sum(a), exactly as in dot8_q4_0_n.
+      __m512i s0 = _mm512_dpbusd_epi32(_mm512_set1_epi32(-8 * x.qsum), lo[0], broadcast4_512(x.qs));
       __m512i s1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), hi[0], broadcast4_512(x.qs + 16));
       for (int v = 1; v < 4; ++v) {
         s0 = _mm512_dpbusd_epi32(s0, lo[v], broadcast4_512(x.qs + 4 * v));
@@ -107,18 +111,15 @@ void dot16_q4_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
       }
       const __m512i isum = _mm512_add_epi32(s0, s1);
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(d16, _mm512_set1_ps(x.d)), acc[j]);
-      off[j] = _mm512_fmadd_ps(d16, _mm512_set1_ps(x.sum), off[j]);
     }
   }
-  for (int j = 0; j < N; ++j) {
-    _mm512_storeu_ps(out + 16 * j, _mm512_fnmadd_ps(_mm512_set1_ps(8.0f), off[j], acc[j]));
-  }
+  for (int j = 0; j < N; ++j) _mm512_storeu_ps(out + 16 * j, acc[j]);
 }
 
 // Q8_0 with VNNI: the signed weights plus 128 are the unsigned operand
 // (one xor per weight load, shared by all tokens), and the bias comes back
-// out through the activation block's sum: sum((q + 128) a) = sum(q a) +
-// 128 sum(a). The 8-row (decode) and 16-row kernels do the same integer and
+// out of the integer sum, which starts at -128 sum(a): sum((q + 128) a) =
+// sum(q a) + 128 sum(a). The 8-row (decode) and 16-row kernels do the same integer and
 // float operations in the same order, so a row's result does not depend on
 // the batch size; both replace AVX2's per-token sign flips.
 template <int N>
@@ -126,8 +127,8 @@ void dot8_q8_0_vnni_n(int64_t n, const void* w, const void* act, size_t stride, 
   constexpr size_t kGroupBlock = 8 * sizeof(quant::BlockQ8_0);
   const auto* g = static_cast<const uint8_t*>(w);
   const ActRowsQ8<N> a(act, stride);
-  __m256 acc[N], off[N];
-  for (int j = 0; j < N; ++j) acc[j] = off[j] = _mm256_setzero_ps();
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
   const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
   for (int64_t i = 0; i < n / 32; ++i) {
     const uint8_t* b = g + static_cast<size_t>(i) * kGroupBlock;
@@ -136,19 +137,16 @@ void dot8_q8_0_vnni_n(int64_t n, const void* w, const void* act, size_t stride, 
     for (int v = 0; v < 8; ++v) u[v] = _mm256_xor_si256(load256(b + 16 + 32 * v), bias);
     for (int j = 0; j < N; ++j) {
       const ActBlockQ8& x = a.row[j][i];
-      __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+      __m256i s0 = _mm256_set1_epi32(-128 * x.qsum), s1 = _mm256_setzero_si256();
       for (int v = 0; v < 8; v += 2) {
         s0 = _mm256_dpbusd_epi32(s0, u[v], broadcast4(x.qs + 4 * v));
         s1 = _mm256_dpbusd_epi32(s1, u[v + 1], broadcast4(x.qs + 4 * v + 4));
       }
       const __m256i isum = _mm256_add_epi32(s0, s1);
       acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(d8, _mm256_set1_ps(x.d)), acc[j]);
-      off[j] = _mm256_fmadd_ps(d8, _mm256_set1_ps(x.sum), off[j]);
     }
   }
-  for (int j = 0; j < N; ++j) {
-    _mm256_storeu_ps(out + 8 * j, _mm256_fnmadd_ps(_mm256_set1_ps(128.0f), off[j], acc[j]));
-  }
+  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + 8 * j, acc[j]);
 }
 
 template <int N, bool kPrefetch>
@@ -157,8 +155,8 @@ void dot16_q8_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
   const auto* g = static_cast<const uint8_t*>(w);
   const size_t second = static_cast<size_t>(n / 32) * kGroupBlock;
   const ActRowsQ8<N> a(act, stride);
-  __m512 acc[N], off[N];
-  for (int j = 0; j < N; ++j) acc[j] = off[j] = _mm512_setzero_ps();
+  __m512 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm512_setzero_ps();
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
   for (int64_t i = 0; i < n / 32; ++i) {
     const uint8_t* b0 = g + static_cast<size_t>(i) * kGroupBlock;
@@ -168,56 +166,32 @@ void dot16_q8_0_n(int64_t n, const void* w, const void* act, size_t stride, floa
     __m512i u[8];
     for (int v = 0; v < 8; ++v)
       u[v] = _mm512_xor_si512(load_group_pair(b0 + 16 + 32 * v, b1 + 16 + 32 * v), bias);
+    #pragma GCC unroll 16  // keeps every accumulator in a register
     for (int j = 0; j < N; ++j) {
       const ActBlockQ8& x = a.row[j][i];
-      __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
+      __m512i s0 = _mm512_set1_epi32(-128 * x.qsum), s1 = _mm512_setzero_si512();
       for (int v = 0; v < 8; v += 2) {
         s0 = _mm512_dpbusd_epi32(s0, u[v], broadcast4_512(x.qs + 4 * v));
         s1 = _mm512_dpbusd_epi32(s1, u[v + 1], broadcast4_512(x.qs + 4 * v + 4));
       }
       const __m512i isum = _mm512_add_epi32(s0, s1);
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(d16, _mm512_set1_ps(x.d)), acc[j]);
-      off[j] = _mm512_fmadd_ps(d16, _mm512_set1_ps(x.sum), off[j]);
     }
   }
-  for (int j = 0; j < N; ++j) {
-    _mm512_storeu_ps(out + 16 * j, _mm512_fnmadd_ps(_mm512_set1_ps(128.0f), off[j], acc[j]));
-  }
+  for (int j = 0; j < N; ++j) _mm512_storeu_ps(out + 16 * j, acc[j]);
 }
 
-template <DotN K1, DotN K2, DotN K3, DotN K4, DotN K5, DotN K6, DotN K7, DotN K8>
-void dispatch_eight_columns(int64_t n, const void* w, const void* act, size_t stride, int n_act, float* out) {
-  switch (n_act) {
-    case 1:
-      K1(n, w, act, stride, out);
-      break;
-    case 2:
-      K2(n, w, act, stride, out);
-      break;
-    case 3:
-      K3(n, w, act, stride, out);
-      break;
-    case 4:
-      K4(n, w, act, stride, out);
-      break;
-    case 5:
-      K5(n, w, act, stride, out);
-      break;
-    case 6:
-      K6(n, w, act, stride, out);
-      break;
-    case 7:
-      K7(n, w, act, stride, out);
-      break;
-    default:
-      K8(n, w, act, stride, out);
-      break;
-  }
+// The variant unrolled for the column count (1..kMaxPairColumns).
+template <DotN... K>
+void dispatch_pair_columns(int64_t n, const void* w, const void* act, size_t stride, int n_act, float* out) {
+  static constexpr DotN kByColumns[] = {K...};
+  static_assert(sizeof...(K) == kMaxPairColumns);
+  kByColumns[n_act - 1](n, w, act, stride, out);
 }
 
-#define PAGODA_DOT16(fn, prefetch)                                                           \
-  dispatch_eight_columns<fn<1, prefetch>, fn<2, prefetch>, fn<3, prefetch>, fn<4, prefetch>, \
-                         fn<5, prefetch>, fn<6, prefetch>, fn<7, prefetch>, fn<8, prefetch>>
+#define PAGODA_DOT16(fn, p)                                                                                    \
+  dispatch_pair_columns<fn<1, p>, fn<2, p>, fn<3, p>, fn<4, p>, fn<5, p>, fn<6, p>, fn<7, p>, fn<8, p>, fn<9, p>, \
+                        fn<10, p>, fn<11, p>, fn<12, p>, fn<13, p>, fn<14, p>, fn<15, p>, fn<16, p>>
 
 DotKernel with_dot16(DotKernel k, DotFn dot16, DotFn dot16_first) {
   k.dot16 = dot16;

@@ -13,11 +13,12 @@
 namespace pagoda::kernels::cpu {
 
 // Activations are quantized once per matmul into these Pagoda-internal
-// blocks (never stored in files). `sum` lets weights with an offset (Q4_0's
-// -8, Q4_1's min) fold it in with one multiply per block.
+// blocks (never stored in files). `qsum` lets weights with an offset (Q4_0's
+// -8, Q4_1's min) fold it in once per block: in the integer sum where the
+// offset is an integer (Q4_0, Q8_0 on VNNI), else times d.
 struct ActBlockQ8 {
-  float d;    // scale: x ~= d * qs
-  float sum;  // d * sum(qs)
+  float d;       // scale: x ~= d * qs
+  int32_t qsum;  // sum(qs)
   int8_t qs[32];
 };
 
@@ -42,6 +43,10 @@ using QuantizeActFn = void (*)(const float* x, void* out, int64_t n);
 
 constexpr int kMaxDotColumns = 4;
 constexpr int kMaxPackedColumns = 8;  // activation rows per call of a packed (dot8) kernel
+// Activation rows per call of a two-group (dot16) kernel: 16 accumulators
+// plus the 8 unpacked weight vectors fit AVX-512's 32 registers, and a
+// 16-sequence decode step then reads and unpacks each weight block once.
+constexpr int kMaxPairColumns = 16;
 
 // Products of `rows` (<= 16) plain-layout weight rows (row_bytes apart)
 // with n_tokens activation rows (stride apart), for prompt-sized batches:
@@ -57,7 +62,7 @@ struct DotKernel {
   // has no packed kernel here.
   DotFn dot8;
   // Two consecutive packed groups at once (16 rows; the second group starts
-  // (n / 32) group-blocks after w), n_act <= kMaxPackedColumns, out is
+  // (n / 32) group-blocks after w), n_act <= kMaxPairColumns, out is
   // [n_act][16]. nullptr where the ISA has none.
   DotFn dot16 = nullptr;
   // As dot16, prefetching the weights ahead: for the first pass over the

@@ -148,8 +148,9 @@ int64_t work_units(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_
   return group_units(kernel, w) + plain_units(kernel, w);
 }
 
-// Units [begin, end) of W against all tokens, kMaxPackedColumns (packed) or
-// kMaxDotColumns (plain) tokens per kernel call. A block of plain rows and
+// Units [begin, end) of W against all tokens, kMaxPairColumns (two packed
+// groups), kMaxPackedColumns (one) or kMaxDotColumns (plain) tokens per
+// kernel call. A block of plain rows and
 // one group of activation rows (about 20 KB for a 2048-wide Q4_0 layer) stay
 // in L1 while the block is swept over the token groups.
 void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t* act, size_t stride,
@@ -166,7 +167,7 @@ void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t*
   const int64_t groups = packed_groups(kernel, w);
   const int64_t units = group_units(kernel, w);
   const int64_t per_unit = groups_per_unit(kernel);
-  float out[cpu::kMaxPackedColumns * 16];
+  float out[cpu::kMaxPairColumns * 16];
   const size_t group_bytes = w.packed_group_bytes;
   for (int64_t u = begin; u < std::min(end, units); ++u) {
     const int64_t g_begin = u * per_unit, g_end = std::min(groups, g_begin + per_unit);
@@ -177,10 +178,11 @@ void dot_units(const cpu::DotKernel& kernel, const MatrixView& w, const uint8_t*
     const bool pair = g_end - g_begin == 2 && n_tokens >= kMinTokensFor16Rows;
     const int width = pair ? 16 : 8;
     const cpu::DotFn fn = pair ? kernel.dot16 : kernel.dot8;
+    const int64_t max_cols = pair ? cpu::kMaxPairColumns : cpu::kMaxPackedColumns;
     for (int64_t g = g_begin; g < g_end; g += width / 8) {
       const void* packed = static_cast<const uint8_t*>(w.packed) + static_cast<size_t>(g) * group_bytes;
-      for (int64_t t = 0; t < n_tokens; t += cpu::kMaxPackedColumns) {
-        const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxPackedColumns, n_tokens - t));
+      for (int64_t t = 0; t < n_tokens; t += max_cols) {
+        const int cols = static_cast<int>(std::min<int64_t>(max_cols, n_tokens - t));
         (pair && t == 0 ? kernel.dot16_first : fn)(w.cols, packed, act + static_cast<size_t>(t) * stride,
                                                    stride, cols, out);
         for (int j = 0; j < cols; ++j) {

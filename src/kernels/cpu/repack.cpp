@@ -69,15 +69,15 @@ bool PackedWeights::pack(MatrixView& w) {
                                  ? static_cast<size_t>(w.cols / 256) * kQ4KGroupBlockBytes
                                  : kGroup * w.row_bytes;
   const size_t bytes = static_cast<size_t>(rows / kGroup) * group_bytes;
-  std::unique_ptr<uint8_t[]> buffer(new uint8_t[bytes]);
+  HugeBuffer buffer(bytes, /*zero=*/false);  // every byte is written below
   if (w.type == quant::TensorType::Q4_0) {
-    pack_rows(w, buffer.get(), sizeof(quant::BlockQ4_0), 4);  // 16 bytes of nibbles
+    pack_rows(w, buffer.data(), sizeof(quant::BlockQ4_0), 4);  // 16 bytes of nibbles
   } else if (w.type == quant::TensorType::Q8_0) {
-    pack_rows(w, buffer.get(), sizeof(quant::BlockQ8_0), 8);  // 32 int8
+    pack_rows(w, buffer.data(), sizeof(quant::BlockQ8_0), 8);  // 32 int8
   } else {
-    pack_q4_k(w, buffer.get());
+    pack_q4_k(w, buffer.data());
   }
-  w.packed = buffer.get();
+  w.packed = buffer.data();
   w.packed_rows = rows;
   w.packed_group_bytes = group_bytes;
   bytes_ += bytes;
