@@ -209,15 +209,18 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
 
   const kernels::AttentionShape shape{hp.n_head, hp.n_head_kv, hp.head_dim, hp.attn_scale,
                                       hp.is_swa(l) ? hp.n_swa : 0, hp.attn_softcap};
-  // One work item per (kv head, token); causal, so a token's cost grows with
-  // its position. Items go kv-head-major and, within a head, tokens in the
-  // folded order 0, n-1, 1, n-2, ..., so that the threads' contiguous ranges
-  // get equal shares of short and long rows (in token order, the thread
-  // with the last tokens of a prompt did three times the work of the first).
+  // One work item per (token, kv head); causal, so a token's cost grows with
+  // its position. Items go token-major, tokens in the folded order 0, n-1,
+  // 1, n-2, ..., so that the threads' contiguous ranges get equal shares of
+  // short and long rows (in token order, the thread with the last tokens of
+  // a prompt did three times the work of the first). Token-major keeps a
+  // token's kv heads, which share its cache rows, on one thread one after
+  // the other: 16-sequence decode measured 10-15% faster than head-major,
+  // where each thread read a different part of every row.
   pool.parallel_for(n * hp.n_head_kv, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
-      const int kv_head = static_cast<int>(item / n);
-      const int64_t fold = item % n;
+      const int kv_head = static_cast<int>(item % hp.n_head_kv);
+      const int64_t fold = item / hp.n_head_kv;
       const int64_t i = fold % 2 == 0 ? fold / 2 : n - 1 - fold / 2;
       kernels::PagedKv kv{keys,
                           values,
