@@ -48,4 +48,13 @@ void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const Attenti
 void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
                   float* out, CpuPath path);
 
+// As attend_paged for kv heads [kv_head, kv_head + n_kv_heads) of one token,
+// the heads of each chunk of positions back to back, so that its cache
+// rows are read once for all of them (one work item per token in a batch
+// of many sequences; per kv head when there are few tokens to share out).
+void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
+                        int n_kv_heads, float* out);
+void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
+                        int n_kv_heads, float* out, CpuPath path);
+
 }  // namespace pagoda::kernels

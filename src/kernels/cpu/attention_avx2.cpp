@@ -24,6 +24,20 @@ namespace {
 
 constexpr int kChunk = 32;
 
+// max(init, x[0..n)), 8 lanes at a time (a scalar loop is one long chain
+// of dependent compares).
+inline float max_of(const float* x, int n, float init) {
+  __m256 m = _mm256_set1_ps(init);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  float out = _mm_cvtss_f32(s);
+  for (; i < n; ++i) out = x[i] > out ? x[i] : out;
+  return out;
+}
+
 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -204,8 +218,7 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
       }
       for (; r < rows; ++r) scores[r] = dot(qh, kt + r * ks, hd) * shape.scale;
       if (shape.softcap > 0.0f) soft_cap(scores, rows, shape.softcap);
-      float chunk_max = m[g];
-      for (r = 0; r < rows; ++r) chunk_max = scores[r] > chunk_max ? scores[r] : chunk_max;
+      float chunk_max = max_of(scores, rows, m[g]);
       const float correction = exp_avx2(m[g] - chunk_max);  // 0 on the first chunk, 1 if the max held
       m[g] = chunk_max;
       const __m256 mv = _mm256_set1_ps(chunk_max);

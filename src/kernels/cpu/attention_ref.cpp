@@ -10,9 +10,14 @@
 
 namespace pagoda::kernels {
 namespace cpu {
-// cpu/attention_avx2.cpp; false when the shape has no AVX2 kernel.
+// cpu/attention_avx2.cpp and cpu/attention_avx512.cpp; false when the
+// shape has no kernel there.
 bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
                        float* out);
+// The AVX-512 kernel takes kv heads [kv_head, kv_head + n_kv_heads) at
+// once, up to kMaxHeadsPerKvHead query heads.
+bool attend_paged_avx512(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
+                         int kv_head, int n_kv_heads, float* out);
 }  // namespace cpu
 
 namespace {
@@ -75,12 +80,30 @@ void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, con
 
 void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
                   float* out, CpuPath path) {
-  if (shape.head_dim > kMaxHeadDim || shape.n_head / shape.n_head_kv > kMaxHeadsPerKvHead) {
-    fail("attention: head_dim ", shape.head_dim, " or ", shape.n_head / shape.n_head_kv,
-         " query heads per kv head exceed the supported ", kMaxHeadDim, " / ", kMaxHeadsPerKvHead);
+  attend_paged_heads(q, kv, n_kv, shape, kv_head, 1, out, path);
+}
+
+void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
+                        int kv_head, int n_kv_heads, float* out, CpuPath path) {
+  const int group = shape.n_head / shape.n_head_kv;
+  if (shape.head_dim > kMaxHeadDim || group > kMaxHeadsPerKvHead) {
+    fail("attention: head_dim ", shape.head_dim, " or ", group, " query heads per kv head exceed the supported ",
+         kMaxHeadDim, " / ", kMaxHeadsPerKvHead);
   }
-  if (path != CpuPath::Reference && cpu::attend_paged_avx2(q, kv, n_kv, shape, kv_head, out)) return;
-  attend_paged_reference(q, kv, n_kv, shape, kv_head, out);
+  const int per_call = kMaxHeadsPerKvHead / group;  // kv heads whose query heads fit the kernel's state
+  for (int h0 = kv_head; h0 < kv_head + n_kv_heads; h0 += per_call) {
+    const int count = std::min(per_call, kv_head + n_kv_heads - h0);
+    if (path == CpuPath::Avx512 && cpu::attend_paged_avx512(q, kv, n_kv, shape, h0, count, out)) continue;
+    for (int h = h0; h < h0 + count; ++h) {
+      if (path != CpuPath::Reference && cpu::attend_paged_avx2(q, kv, n_kv, shape, h, out)) continue;
+      attend_paged_reference(q, kv, n_kv, shape, h, out);
+    }
+  }
+}
+
+void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
+                        int kv_head, int n_kv_heads, float* out) {
+  attend_paged_heads(q, kv, n_kv, shape, kv_head, n_kv_heads, out, best_cpu_path());
 }
 
 void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
