@@ -199,7 +199,9 @@ TEST(Attention, PagedOnlineSoftmaxMatchesTwoPassWithWindowAndSoftCap) {
                                                         {6, 3, 64, 100, 16},
                                                         {2, 1, 12, 40, 3},
                                                         {4, 2, 128, 65, 64},
-                                                        {8, 1, 32, 70, 1}}) {
+                                                        {8, 1, 32, 70, 1},
+                                                        // 64 query heads: more than one kernel call holds
+                                                        {64, 4, 16, 20, 16}}) {
    // Full causal attention, a sliding window (Gemma, Mistral) and Gemma 2's
    // score soft-capping, alone and together.
    for (auto [window, softcap] : std::vector<std::pair<int64_t, float>>{{0, 0.0f}, {5, 0.0f}, {0, 1.5f}, {17, 2.0f}}) {
@@ -224,12 +226,16 @@ TEST(Attention, PagedOnlineSoftmaxMatchesTwoPassWithWindowAndSoftCap) {
       const PagedStore store = make_paged(k, v, n_kv, stride, type, bs);
       const PagedKv kv{store.keys.data(), store.values.data(), type, store.row_bytes, bs, store.table};
       for (CpuPath path : supported_cpu_paths()) {
-        std::vector<float> got(q.size());
+        // One kv head per call, and all of them in one call (their chunks
+        // interleaved).
+        std::vector<float> got(q.size()), all(q.size());
         for (int h = 0; h < n_head_kv; ++h) attend_paged(q.data(), kv, n_kv, s, h, got.data(), path);
+        attend_paged_heads(q.data(), kv, n_kv, s, 0, n_head_kv, all.data(), path);
         for (size_t i = 0; i < got.size(); ++i) {
           EXPECT_NEAR(got[i], want[i], 1e-5) << cpu_path_name(path) << " " << quant::type_info(type).name
                                              << " " << n_head << "/" << n_kv << " window " << window
                                              << " softcap " << softcap << " @" << i;
+          EXPECT_EQ(all[i], got[i]) << cpu_path_name(path) << " all heads at once @" << i;
         }
       }
     }
