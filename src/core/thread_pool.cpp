@@ -1,18 +1,39 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace pagoda {
 namespace {
 
-// About 50-100 microseconds of spinning: long enough to catch the next
-// layer's job, short enough not to burn a core between requests.
-constexpr int kSpinIterations = 20000;
+// How long a thread spins before it sleeps (workers) or yields (the
+// caller): long enough to catch the next job of a decode step, whose
+// serial parts (sampling 16 sequences, the engine's bookkeeping) can take a
+// few hundred microseconds, short enough not to burn a core between
+// requests. Measured in time, not in pause instructions, whose length
+// differs tenfold between CPUs: a count of 20000 let the worker fall asleep
+// inside 16-sequence steps, and the caller then ran most jobs alone (the
+// worker idled 15% of the step).
+constexpr auto kSpinTime = std::chrono::milliseconds(2);
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
+}
+
+// Spins until done() or kSpinTime has passed; true if done().
+template <typename Done>
+bool spin_until(Done&& done) {
+  constexpr int kChecksPerClockRead = 64;
+  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  for (;;) {
+    for (int i = 0; i < kChecksPerClockRead; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
 }
 
 }  // namespace
@@ -52,12 +73,9 @@ void ThreadPool::run(const std::function<void(int, int)>& job) {
   job(0, n_threads_);
   // Spin while the workers are likely running; yield once they seem to be
   // descheduled (an oversubscribed machine), so they get the core back.
-  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
-    if (spin < kSpinIterations) {
-      cpu_relax();
-    } else {
-      std::this_thread::yield();
-    }
+  const auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!spin_until(finished)) {
+    while (!finished()) std::this_thread::yield();
   }
   job_ = nullptr;
 }
@@ -84,11 +102,8 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
 void ThreadPool::worker_loop(int thread_index) {
   uint64_t seen = 0;
   for (;;) {
-    uint64_t gen = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; gen == seen && spin < kSpinIterations; ++spin) {
-      cpu_relax();
-      gen = generation_.load(std::memory_order_acquire);
-    }
+    uint64_t gen = seen;
+    spin_until([&] { return (gen = generation_.load(std::memory_order_acquire)) != seen; });
     if (gen == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
