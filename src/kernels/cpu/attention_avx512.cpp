@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/huge_buffer.h"
 #include "kernels/attention.h"
 #include "kernels/ops.h"
 #include "quant/blocks.h"
@@ -56,8 +57,9 @@ inline float exp512(float x) {
   return _mm512_cvtss_f32(exp512(_mm512_set1_ps(x)));
 }
 
-// Head slice [elem0, elem0 + hd) of `rows` stored rows as F32 rows of hd
-// (row r at tile + r * hd); rows rows..15 are zero. hd is a multiple of 16.
+// Elements [elem0, elem0 + hd) of `rows` stored rows as F32 rows of hd
+// (row r at tile + r * hd, tile 64-byte aligned); rows rows..15 are zero.
+// hd is a multiple of 16.
 void load_rows(const PagedKv& kv, const uint8_t* base, int rows, int64_t elem0, int hd, float* tile) {
   for (int r = 0; r < rows; ++r) {
     const uint8_t* row = base + static_cast<size_t>(r) * kv.row_bytes;
@@ -112,11 +114,11 @@ inline void transpose16(const __m512 in[16], __m512 out[16]) {
   }
 }
 
-// kt[d * 16 + r] = rows[r * hd + d].
-void transpose_tile(const float* rows, int hd, float* kt) {
+// kt[d * 16 + r] = rows[r * stride + d] for d < hd.
+void transpose_tile(const float* rows, int64_t stride, int hd, float* kt) {
   for (int d0 = 0; d0 < hd; d0 += 16) {
     __m512 in[16], out[16];
-    for (int r = 0; r < kRows; ++r) in[r] = _mm512_load_ps(rows + r * hd + d0);
+    for (int r = 0; r < kRows; ++r) in[r] = _mm512_load_ps(rows + r * stride + d0);
     transpose16(in, out);
     for (int j = 0; j < 16; ++j) _mm512_store_ps(kt + (d0 + j) * kRows, out[j]);
   }
@@ -144,7 +146,7 @@ constexpr ScoresFn kScoresByHeads[kHeadsPerPass] = {scores<1>, scores<2>, scores
 // and odd rows go to separate accumulators: one chain per vector was bound
 // by the FMA latency.
 template <int kVectors>
-inline void scale_and_accumulate_n(float* acc, __m512 s, const float* w, const float* v, int hd, int rows) {
+inline void scale_and_accumulate_n(float* acc, __m512 s, const float* w, const float* v, int64_t stride, int rows) {
   __m512 a[kVectors], b[kVectors];
   for (int k = 0; k < kVectors; ++k) {
     a[k] = _mm512_mul_ps(_mm512_load_ps(acc + 16 * k), s);
@@ -153,8 +155,8 @@ inline void scale_and_accumulate_n(float* acc, __m512 s, const float* w, const f
   int r = 0;
   for (; r + 2 <= rows; r += 2) {
     const __m512 w0 = _mm512_set1_ps(w[r]), w1 = _mm512_set1_ps(w[r + 1]);
-    const float* v0 = v + r * hd;
-    const float* v1 = v0 + hd;
+    const float* v0 = v + r * stride;
+    const float* v1 = v0 + stride;
     for (int k = 0; k < kVectors; ++k) {
       a[k] = _mm512_fmadd_ps(w0, _mm512_load_ps(v0 + 16 * k), a[k]);
       b[k] = _mm512_fmadd_ps(w1, _mm512_load_ps(v1 + 16 * k), b[k]);
@@ -162,16 +164,18 @@ inline void scale_and_accumulate_n(float* acc, __m512 s, const float* w, const f
   }
   if (r < rows) {
     const __m512 w0 = _mm512_set1_ps(w[r]);
-    for (int k = 0; k < kVectors; ++k) a[k] = _mm512_fmadd_ps(w0, _mm512_load_ps(v + r * hd + 16 * k), a[k]);
+    for (int k = 0; k < kVectors; ++k) a[k] = _mm512_fmadd_ps(w0, _mm512_load_ps(v + r * stride + 16 * k), a[k]);
   }
   for (int k = 0; k < kVectors; ++k) _mm512_store_ps(acc + 16 * k, _mm512_add_ps(a[k], b[k]));
 }
 
-inline void scale_and_accumulate(float* acc, float scale, const float* w, const float* v, int hd, int rows) {
+// acc[0..hd) = acc * scale + sum_r w[r] * v_r, value row r at v + r * stride.
+inline void scale_and_accumulate(float* acc, float scale, const float* w, const float* v, int64_t stride, int hd,
+                                 int rows) {
   const __m512 s = _mm512_set1_ps(scale);
   int d0 = 0;
-  for (; d0 + 64 <= hd; d0 += 64) scale_and_accumulate_n<4>(acc + d0, s, w, v + d0, hd, rows);
-  for (; d0 < hd; d0 += 16) scale_and_accumulate_n<1>(acc + d0, s, w, v + d0, hd, rows);
+  for (; d0 + 64 <= hd; d0 += 64) scale_and_accumulate_n<4>(acc + d0, s, w, v + d0, stride, rows);
+  for (; d0 < hd; d0 += 16) scale_and_accumulate_n<1>(acc + d0, s, w, v + d0, stride, rows);
 }
 
 // The chunk starting at position p0: at most kRows rows, never crossing a
@@ -195,8 +199,17 @@ bool attend_paged_avx512(const float* q, const PagedKv& kv, int64_t n_kv, const 
   const int n_q = n_kv_heads * group;  // query heads, local index lh = (kv head - kv_head) * group + g
   const float* q0 = q + static_cast<int64_t>(kv_head) * group * hd;
   alignas(64) float acc[kMaxHeadsPerKvHead][kMaxHeadDim];
-  alignas(64) float krows[kRows * kMaxHeadDim], kt[kMaxHeadDim * kRows], vrows[kRows * kMaxHeadDim];
+  alignas(64) float kt[kMaxHeadDim * kRows];
   alignas(64) float p[kRows];
+  // The chunk's rows for all the call's kv heads, converted whole: each
+  // block's keys (and values) are then read front to back, a stream the
+  // hardware prefetcher follows (a slice per head was 16 strided reads).
+  const int64_t width = static_cast<int64_t>(n_kv_heads) * hd;
+  thread_local HugeBuffer tiles;
+  const size_t tile_bytes = static_cast<size_t>(kRows * width) * sizeof(float);
+  if (tiles.size() < 2 * tile_bytes) tiles = HugeBuffer(2 * tile_bytes, /*zero=*/false);
+  float* krows = reinterpret_cast<float*>(tiles.data());
+  float* vrows = krows + kRows * width;
   float m[kMaxHeadsPerKvHead], l[kMaxHeadsPerKvHead];
   for (int lh = 0; lh < n_q; ++lh) {
     m[lh] = -INFINITY;
@@ -208,13 +221,11 @@ bool attend_paged_avx512(const float* q, const PagedKv& kv, int64_t n_kv, const 
     size_t slot0 = 0;
     const int rows = chunk_at(kv, p0, n_kv, &slot0);
     const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1u);
-    // All the kv heads of the chunk back to back: their slices share the
-    // rows' cache lines and pages.
+    const int64_t elem0 = static_cast<int64_t>(kv_head) * hd;
+    load_rows(kv, kv.keys + slot0 * kv.row_bytes, rows, elem0, static_cast<int>(width), krows);
+    load_rows(kv, kv.values + slot0 * kv.row_bytes, rows, elem0, static_cast<int>(width), vrows);
     for (int kh = 0; kh < n_kv_heads; ++kh) {
-      const int64_t elem0 = static_cast<int64_t>(kv_head + kh) * hd;
-      load_rows(kv, kv.keys + slot0 * kv.row_bytes, rows, elem0, hd, krows);
-      transpose_tile(krows, hd, kt);
-      load_rows(kv, kv.values + slot0 * kv.row_bytes, rows, elem0, hd, vrows);
+      transpose_tile(krows + kh * hd, width, hd, kt);
       for (int g0 = 0; g0 < group; g0 += kHeadsPerPass) {
         const int heads = std::min(kHeadsPerPass, group - g0);
         const int lh0 = kh * group + g0;
@@ -236,7 +247,7 @@ bool attend_paged_avx512(const float* q, const PagedKv& kv, int64_t n_kv, const 
           const __m512 e = _mm512_maskz_mov_ps(valid, exp512(_mm512_sub_ps(sv, _mm512_set1_ps(chunk_max))));
           _mm512_store_ps(p, e);
           l[lh] = l[lh] * correction + _mm512_reduce_add_ps(e);
-          scale_and_accumulate(acc[lh], correction, p, vrows, hd, rows);
+          scale_and_accumulate(acc[lh], correction, p, vrows + kh * hd, width, hd, rows);
         }
       }
     }
