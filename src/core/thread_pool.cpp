@@ -80,8 +80,7 @@ void ThreadPool::run(const std::function<void(int, int)>& job) {
   job_ = nullptr;
 }
 
-void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& body,
-                              int ranges_per_thread) {
+void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& body) {
   if (n <= 0) return;
   if (n_threads_ == 1) {
     body(0, n);
@@ -90,8 +89,7 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
   // One thread's share per range: finer ranges measured slower for
   // single-sequence decode (each thread's weight stream breaks up), and a
   // late thread is still covered: whoever is free takes the next range.
-  const int64_t ranges = static_cast<int64_t>(n_threads_) * std::max(1, ranges_per_thread);
-  const int64_t chunk = std::max<int64_t>(1, (n + ranges - 1) / ranges);
+  const int64_t chunk = std::max<int64_t>(1, (n + n_threads_ - 1) / n_threads_);
   std::atomic<int64_t> next{0};
   run([&](int, int) {
     for (int64_t begin = next.fetch_add(chunk, std::memory_order_relaxed); begin < n;

@@ -31,11 +31,7 @@ class ThreadPool {
   // from a shared counter, so a worker that wakes late (a virtual CPU that
   // lost its time slice) leaves its range to the caller instead of holding
   // it up. Which thread runs a range never changes what it computes.
-  // ranges_per_thread > 1 cuts finer ranges for compute-bound work, so that
-  // a thread slowed by the host hands the rest of its share to the others
-  // instead of leaving them waiting at the join.
-  void parallel_for(int64_t n, const std::function<void(int64_t begin, int64_t end)>& body,
-                    int ranges_per_thread = 1);
+  void parallel_for(int64_t n, const std::function<void(int64_t begin, int64_t end)>& body);
 
  private:
   void worker_loop(int thread_index);

@@ -221,9 +221,6 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
   // head, which read a 128-byte slice of every 512-byte row per pass).
   const int heads_per_item = n >= 2 * pool.size() ? hp.n_head_kv : 1;
   const int items_per_token = hp.n_head_kv / heads_per_item;
-  // Finer ranges than one per thread: a thread the host slows down then
-  // hands the rest of its share to the others.
-  constexpr int kAttentionRangesPerThread = 4;
   pool.parallel_for(n * items_per_token, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const int kv_head = static_cast<int>(item % items_per_token) * heads_per_item;
@@ -238,7 +235,7 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
       kernels::attend_paged_heads(ws_.q.data() + i * hp.q_dim(), kv, batch.positions[static_cast<size_t>(i)] + 1,
                                   shape, kv_head, heads_per_item, ws_.att.data() + i * hp.q_dim());
     }
-  }, kAttentionRangesPerThread);
+  });
 
   observe(l, "attn_output.weight", ws_.att.data(), n, hp.q_dim());
   kernels::matmul(w.wo, ws_.att.data(), n, ws_.tmp.data(), pool);

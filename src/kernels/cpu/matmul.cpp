@@ -143,14 +143,6 @@ int64_t plain_units(const cpu::DotKernel& kernel, const MatrixView& w) {
   return (w.rows - packed_groups(kernel, w) * 8 + kRowBlock - 1) / kRowBlock;
 }
 
-// With several tokens the product is bound by compute, not by one weight
-// stream per thread: finer ranges let a thread that the host slows down
-// hand work to the other instead of leaving it waiting at the join.
-int ranges_per_thread(int64_t n_tokens) {
-  constexpr int64_t kMinTokensForFineRanges = 4;
-  return n_tokens >= kMinTokensForFineRanges ? 4 : 1;
-}
-
 int64_t work_units(const cpu::DotKernel& kernel, const MatrixView& w, int64_t n_tokens) {
   if (use_panels(kernel, n_tokens)) return (w.rows + kPanelRows - 1) / kPanelRows;
   return group_units(kernel, w) + plain_units(kernel, w);
@@ -226,10 +218,9 @@ void matmul(const MatrixView& w, const float* x, int64_t n_tokens, float* y, Thr
   }
   const size_t stride = cpu::act_row_bytes(kernel->format, w.cols);
   const uint8_t* act = prepare_activations(*isa, *kernel, x, n_tokens, w.cols, pool);
-  pool.parallel_for(
-      work_units(*kernel, w, n_tokens),
-      [&](int64_t begin, int64_t end) { dot_units(*kernel, w, act, stride, n_tokens, begin, end, y); },
-      ranges_per_thread(n_tokens));
+  pool.parallel_for(work_units(*kernel, w, n_tokens), [&](int64_t begin, int64_t end) {
+    dot_units(*kernel, w, act, stride, n_tokens, begin, end, y);
+  });
 }
 
 void matmul_shared_input(std::initializer_list<MatmulOutput> outputs, const float* x, int64_t n_tokens,
@@ -267,7 +258,7 @@ void matmul_shared_input(std::initializer_list<MatmulOutput> outputs, const floa
       first += units;
       ++k;
     }
-  }, ranges_per_thread(n_tokens));
+  });
 }
 
 }  // namespace pagoda::kernels
