@@ -1,9 +1,9 @@
-// AVX2+FMA paged attention for one query token and one kv head. Keys and
-// values go in chunks of up to kChunk rows (a block, or part of one): the
-// chunk's key/value head slices are converted to F32 once (F16 with F16C,
-// Q8_0 by blocks) and then serve every query head of the group; each head's
-// scores sit in a small stack buffer, then one rescale of its running output
-// per chunk. Scores come 8 rows at a time (8 dot products reduced together),
+// AVX2+FMA paged attention for one query token and one or more kv heads.
+// Keys and values go in chunks of up to kChunk rows (a block, or part of
+// one): the chunk's key/value slices of all the call's kv heads are
+// converted to F32 once (F16 with F16C, Q8_0 by blocks) and then serve every
+// query head of their groups; each head's scores sit in a small stack
+// buffer, then one rescale of its running output per chunk. Scores come 8 rows at a time (8 dot products reduced together),
 // the exponentials 8 at a time (a polynomial, not libm's scalar expf), and
 // the weighted sum of value rows keeps 64 output dimensions in registers
 // across the chunk.
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/huge_buffer.h"
 #include "kernels/attention.h"
 #include "kernels/ops.h"
 #include "kernels/cpu/vec_math_avx2.h"
@@ -104,7 +105,7 @@ inline float half_to_float(uint16_t h) {
   return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
 
-// Head slice [elem0, elem0 + hd) of `rows` consecutive stored rows as F32:
+// Elements [elem0, elem0 + hd) of `rows` consecutive stored rows as F32:
 // a pointer into the cache for F32, else converted into `tile`. Returns the
 // row stride in floats through *stride.
 const float* load_tile(const PagedKv& kv, const uint8_t* base, int rows, int64_t elem0, int hd, float* tile,
@@ -183,19 +184,27 @@ int chunk_at(const PagedKv& kv, int64_t p0, int64_t n_kv, size_t* slot0) {
 }  // namespace
 
 bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
-                       int kv_head, float* out) {
+                       int kv_head, int n_kv_heads, float* out) {
   const int hd = shape.head_dim;
-  if (hd % 8 != 0 || hd > kMaxHeadDim) return false;
   const int group = shape.n_head / shape.n_head_kv;
+  if (hd % 8 != 0 || hd > kMaxHeadDim || n_kv_heads * group > kMaxHeadsPerKvHead) return false;
+  const int n_q = n_kv_heads * group;  // query heads, local index lh = (kv head - kv_head) * group + g
   const int64_t elem0 = static_cast<int64_t>(kv_head) * hd;
+  const int width = n_kv_heads * hd;  // the call's slice of each row
   alignas(32) float acc[kMaxHeadsPerKvHead][kMaxHeadDim];
   float m[kMaxHeadsPerKvHead], l[kMaxHeadsPerKvHead];
-  alignas(32) float ktile[kChunk * kMaxHeadDim], vtile[kChunk * kMaxHeadDim];
+  // The chunk's rows for all the call's kv heads, converted whole: each
+  // block's keys (and values) are read front to back.
+  thread_local HugeBuffer tiles;
+  const size_t tile_bytes = static_cast<size_t>(kChunk) * static_cast<size_t>(width) * sizeof(float);
+  if (tiles.size() < 2 * tile_bytes) tiles = HugeBuffer(2 * tile_bytes, /*zero=*/false);
+  float* ktile = reinterpret_cast<float*>(tiles.data());
+  float* vtile = ktile + static_cast<size_t>(kChunk) * static_cast<size_t>(width);
   float scores[kChunk];
-  for (int g = 0; g < group; ++g) {
-    m[g] = -INFINITY;
-    l[g] = 0.0f;
-    for (int d = 0; d < hd; d += 8) _mm256_store_ps(acc[g] + d, _mm256_setzero_ps());
+  for (int lh = 0; lh < n_q; ++lh) {
+    m[lh] = -INFINITY;
+    l[lh] = 0.0f;
+    for (int d = 0; d < hd; d += 8) _mm256_store_ps(acc[lh] + d, _mm256_setzero_ps());
   }
   size_t slice_lo = 0, slice_hi = 0;
   head_slice_bytes(kv.type, elem0, hd, &slice_lo, &slice_hi);
@@ -205,22 +214,27 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
   for (; p0 < n_kv;) {
     size_t next_slot0 = 0;
     const int next_rows = p0 + rows < n_kv ? chunk_at(kv, p0 + rows, n_kv, &next_slot0) : 0;
-    prefetch_chunk(kv, next_slot0, next_rows, slice_lo, slice_hi);
+    // One kv head per call: its slices are strided, so ask for the next
+    // chunk's ahead; several: the rows are read whole, which the hardware
+    // prefetcher follows.
+    if (n_kv_heads == 1) prefetch_chunk(kv, next_slot0, next_rows, slice_lo, slice_hi);
     int64_t ks = 0, vs = 0;
-    const float* kt = load_tile(kv, kv.keys + slot0 * kv.row_bytes, rows, elem0, hd, ktile, &ks);
-    const float* vt = load_tile(kv, kv.values + slot0 * kv.row_bytes, rows, elem0, hd, vtile, &vs);
-    for (int g = 0; g < group; ++g) {
-      const float* qh = q + static_cast<int64_t>(kv_head * group + g) * hd;
+    const float* kt = load_tile(kv, kv.keys + slot0 * kv.row_bytes, rows, elem0, width, ktile, &ks);
+    const float* vt = load_tile(kv, kv.values + slot0 * kv.row_bytes, rows, elem0, width, vtile, &vs);
+    for (int lh = 0; lh < n_q; ++lh) {
+      const int kh = lh / group;
+      const float* kh_t = kt + kh * hd;
+      const float* qh = q + (static_cast<int64_t>(kv_head) * group + lh) * hd;
       int r = 0;
       for (; r + 8 <= rows; r += 8) {
         _mm256_storeu_ps(scores + r,
-                         _mm256_mul_ps(dot8_rows(qh, kt + r * ks, ks, hd), _mm256_set1_ps(shape.scale)));
+                         _mm256_mul_ps(dot8_rows(qh, kh_t + r * ks, ks, hd), _mm256_set1_ps(shape.scale)));
       }
-      for (; r < rows; ++r) scores[r] = dot(qh, kt + r * ks, hd) * shape.scale;
+      for (; r < rows; ++r) scores[r] = dot(qh, kh_t + r * ks, hd) * shape.scale;
       if (shape.softcap > 0.0f) soft_cap(scores, rows, shape.softcap);
-      float chunk_max = max_of(scores, rows, m[g]);
-      const float correction = exp_avx2(m[g] - chunk_max);  // 0 on the first chunk, 1 if the max held
-      m[g] = chunk_max;
+      float chunk_max = max_of(scores, rows, m[lh]);
+      const float correction = exp_avx2(m[lh] - chunk_max);  // 0 on the first chunk, 1 if the max held
+      m[lh] = chunk_max;
       const __m256 mv = _mm256_set1_ps(chunk_max);
       __m256 lsum = _mm256_setzero_ps();
       for (r = 0; r + 8 <= rows; r += 8) {
@@ -233,17 +247,17 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
         scores[r] = exp_avx2(scores[r] - chunk_max);
         l_chunk += scores[r];
       }
-      l[g] = l[g] * correction + l_chunk;
-      scale_and_accumulate(acc[g], correction, scores, vt, vs, rows, hd);
+      l[lh] = l[lh] * correction + l_chunk;
+      scale_and_accumulate(acc[lh], correction, scores, vt + kh * hd, vs, rows, hd);
     }
     p0 += rows;
     rows = next_rows;
     slot0 = next_slot0;
   }
-  for (int g = 0; g < group; ++g) {
-    const __m256 inv = _mm256_set1_ps(l[g] > 0.0f ? 1.0f / l[g] : 0.0f);
-    float* o = out + static_cast<int64_t>(kv_head * group + g) * hd;
-    for (int d = 0; d < hd; d += 8) _mm256_storeu_ps(o + d, _mm256_mul_ps(_mm256_load_ps(acc[g] + d), inv));
+  for (int lh = 0; lh < n_q; ++lh) {
+    const __m256 inv = _mm256_set1_ps(l[lh] > 0.0f ? 1.0f / l[lh] : 0.0f);
+    float* o = out + (static_cast<int64_t>(kv_head) * group + lh) * hd;
+    for (int d = 0; d < hd; d += 8) _mm256_storeu_ps(o + d, _mm256_mul_ps(_mm256_load_ps(acc[lh] + d), inv));
   }
   return true;
 }

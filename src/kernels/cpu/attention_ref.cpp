@@ -10,12 +10,11 @@
 
 namespace pagoda::kernels {
 namespace cpu {
-// cpu/attention_avx2.cpp and cpu/attention_avx512.cpp; false when the
-// shape has no kernel there.
+// cpu/attention_avx2.cpp and cpu/attention_avx512.cpp: kv heads [kv_head,
+// kv_head + n_kv_heads) at once, up to kMaxHeadsPerKvHead query heads;
+// false when the shape has no kernel there.
 bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
-                       float* out);
-// The AVX-512 kernel takes kv heads [kv_head, kv_head + n_kv_heads) at
-// once, up to kMaxHeadsPerKvHead query heads.
+                       int n_kv_heads, float* out);
 bool attend_paged_avx512(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
                          int kv_head, int n_kv_heads, float* out);
 }  // namespace cpu
@@ -94,10 +93,8 @@ void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const A
   for (int h0 = kv_head; h0 < kv_head + n_kv_heads; h0 += per_call) {
     const int count = std::min(per_call, kv_head + n_kv_heads - h0);
     if (path == CpuPath::Avx512 && cpu::attend_paged_avx512(q, kv, n_kv, shape, h0, count, out)) continue;
-    for (int h = h0; h < h0 + count; ++h) {
-      if (path != CpuPath::Reference && cpu::attend_paged_avx2(q, kv, n_kv, shape, h, out)) continue;
-      attend_paged_reference(q, kv, n_kv, shape, h, out);
-    }
+    if (path != CpuPath::Reference && cpu::attend_paged_avx2(q, kv, n_kv, shape, h0, count, out)) continue;
+    for (int h = h0; h < h0 + count; ++h) attend_paged_reference(q, kv, n_kv, shape, h, out);
   }
 }
 
