@@ -4,8 +4,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
-#include <new>
 #include <utility>
 
 #include "core/error.h"

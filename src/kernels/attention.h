@@ -34,6 +34,15 @@ struct PagedKv {
   std::span<const int32_t> block_table;  // the sequence's blocks, position order
 };
 
+// The chunks every attention kernel walks: positions from the first one the
+// query sees (the window's start, or 0) to n_kv, at most max_rows at a time
+// and never across a block boundary, so that a chunk's rows are consecutive
+// slots. paged_chunk returns the row count of the chunk at p0 and its first
+// slot. Out of line (cpu/attention_ref.cpp): the per-ISA kernel files must
+// not share inline code (see cpu/dot_kernels.h).
+int64_t first_visible_position(const AttentionShape& shape, int64_t n_kv);
+int paged_chunk(const PagedKv& kv, int64_t p0, int64_t n_kv, int max_rows, size_t* slot0);
+
 constexpr int kMaxHeadDim = 256;
 constexpr int kMaxHeadsPerKvHead = 32;
 

@@ -26,7 +26,6 @@
 // save every token's decode from unpacking them again.
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "core/huge_buffer.h"

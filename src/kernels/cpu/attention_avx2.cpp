@@ -3,10 +3,10 @@
 // one): the chunk's key/value slices of all the call's kv heads are
 // converted to F32 once (F16 with F16C, Q8_0 by blocks) and then serve every
 // query head of their groups; each head's scores sit in a small stack
-// buffer, then one rescale of its running output per chunk. Scores come 8 rows at a time (8 dot products reduced together),
-// the exponentials 8 at a time (a polynomial, not libm's scalar expf), and
-// the weighted sum of value rows keeps 64 output dimensions in registers
-// across the chunk.
+// buffer, then one rescale of its running output per chunk. Scores come 8
+// rows at a time (8 dot products reduced together), the exponentials 8 at a
+// time (a polynomial, not libm's scalar expf), and the weighted sum of value
+// rows keeps 64 output dimensions in registers across the chunk.
 #include <immintrin.h>
 #include <math.h>  // INFINITY
 
@@ -170,17 +170,6 @@ void prefetch_chunk(const PagedKv& kv, size_t slot0, int rows, size_t lo, size_t
   }
 }
 
-// The chunk starting at position p0: at most kChunk rows, never crossing a
-// block boundary (its rows are consecutive slots). Returns its row count and
-// first slot.
-int chunk_at(const PagedKv& kv, int64_t p0, int64_t n_kv, size_t* slot0) {
-  const int64_t blk = p0 / kv.block_size, off = p0 % kv.block_size;
-  int64_t rows = std::min<int64_t>({kv.block_size - off, kChunk, n_kv - p0});
-  *slot0 = static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size) +
-           static_cast<size_t>(off);
-  return static_cast<int>(rows);
-}
-
 }  // namespace
 
 bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
@@ -208,12 +197,12 @@ bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const At
   }
   size_t slice_lo = 0, slice_hi = 0;
   head_slice_bytes(kv.type, elem0, hd, &slice_lo, &slice_hi);
-  int64_t p0 = shape.window > 0 ? std::max<int64_t>(0, n_kv - shape.window) : 0;
+  int64_t p0 = first_visible_position(shape, n_kv);
   size_t slot0 = 0;
-  int rows = p0 < n_kv ? chunk_at(kv, p0, n_kv, &slot0) : 0;
+  int rows = p0 < n_kv ? paged_chunk(kv, p0, n_kv, kChunk, &slot0) : 0;
   for (; p0 < n_kv;) {
     size_t next_slot0 = 0;
-    const int next_rows = p0 + rows < n_kv ? chunk_at(kv, p0 + rows, n_kv, &next_slot0) : 0;
+    const int next_rows = p0 + rows < n_kv ? paged_chunk(kv, p0 + rows, n_kv, kChunk, &next_slot0) : 0;
     // One kv head per call: its slices are strided, so ask for the next
     // chunk's ahead; several: the rows are read whole, which the hardware
     // prefetcher follows.

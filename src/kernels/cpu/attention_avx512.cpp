@@ -178,17 +178,6 @@ inline void scale_and_accumulate(float* acc, float scale, const float* w, const 
   for (; d0 < hd; d0 += 16) scale_and_accumulate_n<1>(acc + d0, s, w, v + d0, stride, rows);
 }
 
-// The chunk starting at position p0: at most kRows rows, never crossing a
-// block boundary (its rows are consecutive slots). Returns its row count and
-// first slot.
-int chunk_at(const PagedKv& kv, int64_t p0, int64_t n_kv, size_t* slot0) {
-  const int64_t blk = p0 / kv.block_size, off = p0 % kv.block_size;
-  const int64_t rows = std::min<int64_t>({kv.block_size - off, kRows, n_kv - p0});
-  *slot0 = static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size) +
-           static_cast<size_t>(off);
-  return static_cast<int>(rows);
-}
-
 }  // namespace
 
 bool attend_paged_avx512(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
@@ -217,9 +206,9 @@ bool attend_paged_avx512(const float* q, const PagedKv& kv, int64_t n_kv, const 
     for (int d = 0; d < hd; d += 16) _mm512_store_ps(acc[lh] + d, _mm512_setzero_ps());
   }
   const __m512 scale = _mm512_set1_ps(shape.scale);
-  for (int64_t p0 = shape.window > 0 ? std::max<int64_t>(0, n_kv - shape.window) : 0; p0 < n_kv;) {
+  for (int64_t p0 = first_visible_position(shape, n_kv); p0 < n_kv;) {
     size_t slot0 = 0;
-    const int rows = chunk_at(kv, p0, n_kv, &slot0);
+    const int rows = paged_chunk(kv, p0, n_kv, kRows, &slot0);
     const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1u);
     const int64_t elem0 = static_cast<int64_t>(kv_head) * hd;
     load_rows(kv, kv.keys + slot0 * kv.row_bytes, rows, elem0, static_cast<int>(width), krows);

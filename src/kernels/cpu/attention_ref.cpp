@@ -34,12 +34,9 @@ void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, con
     l[g] = 0.0f;
     std::fill_n(out + static_cast<int64_t>(kv_head * group + g) * hd, hd, 0.0f);
   }
-  const int64_t first = shape.window > 0 ? std::max<int64_t>(0, n_kv - shape.window) : 0;
-  for (int64_t p0 = first; p0 < n_kv;) {
-    const int64_t blk = p0 / kv.block_size, off = p0 % kv.block_size;
-    const int rows = static_cast<int>(std::min<int64_t>(kv.block_size - off, n_kv - p0));
-    const size_t slot0 = static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size) +
-                         static_cast<size_t>(off);
+  for (int64_t p0 = first_visible_position(shape, n_kv); p0 < n_kv;) {
+    size_t slot0 = 0;
+    const int rows = paged_chunk(kv, p0, n_kv, kv.block_size, &slot0);
     p0 += rows;
     for (int g = 0; g < group; ++g) {
       const int h = kv_head * group + g;
@@ -76,6 +73,18 @@ void attend_paged_reference(const float* q, const PagedKv& kv, int64_t n_kv, con
 }
 
 }  // namespace
+
+int64_t first_visible_position(const AttentionShape& shape, int64_t n_kv) {
+  return shape.window > 0 ? std::max<int64_t>(0, n_kv - shape.window) : 0;
+}
+
+int paged_chunk(const PagedKv& kv, int64_t p0, int64_t n_kv, int max_rows, size_t* slot0) {
+  const int64_t blk = p0 / kv.block_size, off = p0 % kv.block_size;
+  const int64_t rows = std::min<int64_t>({kv.block_size - off, max_rows, n_kv - p0});
+  *slot0 = static_cast<size_t>(kv.block_table[static_cast<size_t>(blk)]) * static_cast<size_t>(kv.block_size) +
+           static_cast<size_t>(off);
+  return static_cast<int>(rows);
+}
 
 void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
                   float* out, CpuPath path) {
