@@ -117,8 +117,7 @@ LevelResult run_level(model::Model& model, const tokenizer::Tokenizer& tok, cons
   result.preemptions = stats.preemptions;
   result.spec_proposed = stats.spec_proposed;
   result.spec_accepted = stats.spec_accepted;
-  result.kv_bytes = stats.kv.n_blocks * engine.config().block_size * 2 * model.hparams().n_layer *
-                    static_cast<int64_t>(kv::kv_row_bytes(engine.config().kv_type, model.hparams().kv_dim()));
+  result.kv_bytes = static_cast<int64_t>(engine.kv_cache_bytes());
   return result;
 }
 

@@ -51,8 +51,7 @@ void DraftProposer::propose(std::span<Sequence* const> seqs, std::span<const int
     ds.computed.resize(common);
     const auto total = static_cast<int64_t>(toks.size()) + k[i] - 1;  // positions the k rounds write
     if (!kv_.allocate_slots(ds.blocks, static_cast<int64_t>(common), total)) continue;  // no room: no proposal
-    const auto index = static_cast<int32_t>(tables_.size());
-    tables_.emplace_back(ds.blocks.table);
+    const int32_t index = tables_.add(ds.blocks);
     for (size_t p = common; p < toks.size(); ++p) {
       tokens_.push_back(toks[p]);
       positions_.push_back(static_cast<int32_t>(p));
@@ -70,7 +69,7 @@ void DraftProposer::propose(std::span<Sequence* const> seqs, std::span<const int
     want.push_back(k[i]);
   }
   for (int64_t round = 0; !active.empty(); ++round) {
-    const model::Batch batch{tokens_, positions_, seq_index_, tables_, logits_rows_};
+    const model::Batch batch{tokens_, positions_, seq_index_, tables_.full, logits_rows_, tables_.sliding};
     model_.forward(batch, kv_, pool, logits_);
     std::vector<Sequence*> next;
     std::vector<int64_t> next_want;
@@ -90,8 +89,7 @@ void DraftProposer::propose(std::span<Sequence* const> seqs, std::span<const int
       seq.draft.push_back(token);
       if (static_cast<int64_t>(seq.draft.size()) >= want[i]) continue;
       // Feed the proposal back for the next one.
-      const auto index = static_cast<int32_t>(tables_.size());
-      tables_.emplace_back(ds.blocks.table);
+      const int32_t index = tables_.add(ds.blocks);
       tokens_.push_back(token);
       positions_.push_back(static_cast<int32_t>(ds.computed.size()));
       seq_index_.push_back(index);

@@ -39,7 +39,7 @@ class DraftProposer {
   model::Model& model_;
   kv::PagedKvCache kv_;
   std::vector<int32_t> tokens_, positions_, seq_index_, logits_rows_;
-  std::vector<std::span<const int32_t>> tables_;
+  model::BatchTables tables_;
   std::vector<float> logits_;
 };
 

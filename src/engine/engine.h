@@ -28,6 +28,7 @@ class Engine {
   void cancel(const std::string& id);
   EngineStats stats() const;
   const EngineConfig& config() const { return core_.config(); }
+  size_t kv_cache_bytes() const { return core_.kv_cache().bytes(); }  // fixed at construction
 
  private:
   void loop();

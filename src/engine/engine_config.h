@@ -49,7 +49,7 @@ struct EngineStats {
   int64_t waiting = 0;
   kv::KvStats kv;
   int64_t preemptions = 0;
-  int64_t window_released_blocks = 0;   // blocks freed behind a sliding window (all layers slide)
+  int64_t window_released_blocks = 0;   // blocks freed behind the sliding layers' window
   int64_t prompt_tokens_computed = 0;   // prompt tokens run through the model (cache hits excluded)
   int64_t generation_tokens = 0;
   int64_t requests_finished = 0;

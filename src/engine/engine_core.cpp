@@ -5,11 +5,21 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "engine/ngram_proposer.h"
 #include "sampling/speculative.h"
 
 namespace pagoda::engine {
 namespace {
+
+// Hybrid models: the sliding group holds, per sequence, the window behind
+// its next position (whole blocks, one more for alignment) plus what one
+// step writes (the batch's tokens, spread over the sequences' blocks).
+int64_t sliding_blocks_needed(const EngineConfig& c, const kv::KvCacheShape& shape) {
+  const int64_t window_blocks = (shape.window - 1 + c.block_size - 1) / c.block_size + 2;
+  const int64_t step_blocks = (c.max_num_batched_tokens + c.block_size - 1) / c.block_size;
+  return c.max_num_seqs * window_blocks + step_blocks;
+}
 
 EngineConfig resolve(EngineConfig c, const model::Model& model) {
   if (c.max_model_len <= 0) c.max_model_len = model.hparams().n_ctx_train > 0 ? model.hparams().n_ctx_train : 4096;
@@ -18,9 +28,13 @@ EngineConfig resolve(EngineConfig c, const model::Model& model) {
     // Room for the draft positions verified past a sequence's end, and whole
     // blocks: a context that ends mid-block still needs that block.
     if (c.speculative.mode != SpeculativeConfig::Mode::None) tokens += c.speculative.num_tokens;
-    tokens = (tokens + c.block_size - 1) / c.block_size * c.block_size;
-    const auto row = static_cast<int64_t>(kv::kv_row_bytes(c.kv_type, model.hparams().kv_dim()));
-    c.kv_cache_bytes = tokens * 2 * row * model.hparams().n_layer;
+    const int64_t blocks = (tokens + c.block_size - 1) / c.block_size;
+    const kv::KvCacheShape shape = model.kv_shape();
+    const auto layer_block = static_cast<int64_t>(2 * kv::kv_row_bytes(c.kv_type, shape.kv_dim())) * c.block_size;
+    // Hybrid: the sliding layers need only their windows.
+    const int64_t sliding_layers = shape.hybrid() ? shape.num_sliding_layers() : 0;
+    const int64_t sliding_blocks = std::min(blocks, sliding_blocks_needed(c, shape));
+    c.kv_cache_bytes = layer_block * (blocks * (shape.n_layer - sliding_layers) + sliding_blocks * sliding_layers);
   }
   return c;
 }
@@ -30,7 +44,15 @@ kv::KvCacheConfig kv_config(const EngineConfig& c, const model::Model& model) {
   k.block_size = c.block_size;
   k.type = c.kv_type;
   k.prefix_caching = c.prefix_caching;
-  k.n_blocks = kv::blocks_for_bytes(c.kv_cache_bytes, model.kv_shape(), c.block_size, c.kv_type);
+  const kv::KvCacheShape shape = model.kv_shape();
+  if (shape.hybrid()) {
+    const kv::GroupBlocks split = kv::split_blocks_for_bytes(c.kv_cache_bytes, shape, c.block_size, c.kv_type,
+                                                             sliding_blocks_needed(c, shape));
+    k.n_blocks = split.full;
+    k.n_sliding_blocks = split.sliding;
+  } else {
+    k.n_blocks = kv::blocks_for_bytes(c.kv_cache_bytes, shape, c.block_size, c.kv_type);
+  }
   if (k.n_blocks < 1) fail("--kv-cache-memory ", c.kv_cache_bytes, " bytes is less than one KV block");
   // Blocks of different models must never match.
   k.salt = std::hash<std::string>{}(model.hparams().arch + "/" + model.hparams().name) ^
@@ -48,6 +70,14 @@ EngineCore::EngineCore(model::Model& model, const tokenizer::Tokenizer* tokenize
       pool_(pool),
       kv_(model.kv_shape(), kv_config(config_, model)),
       scheduler_({config_.max_num_batched_tokens, config_.max_num_seqs}, kv_) {
+  const double mib = static_cast<double>(kv_.bytes()) / (1 << 20);
+  std::string sizes = str_cat("KV cache: ", kv_.n_blocks() * kv_.block_size(), " positions (", kv_.n_blocks(),
+                              " blocks of ", kv_.block_size(), ")");
+  if (kv_.hybrid()) {
+    sizes += str_cat(" for the full-attention layers, ", kv_.n_sliding_blocks() * kv_.block_size(),
+                     " for the sliding-window layers");
+  }
+  log::info(str_cat(sizes, ", ", static_cast<int64_t>(mib + 0.5), " MiB"));
   if (config_.speculative.mode == SpeculativeConfig::Mode::Draft) {
     model::Model* draft = config_.speculative.draft_model;
     if (draft == nullptr) fail("draft-model speculation needs a draft model");
@@ -167,7 +197,7 @@ void EngineCore::step() {
   counters_.max_running = std::max<int64_t>(counters_.max_running, static_cast<int64_t>(scheduler_.num_running()));
 
   build_batch(chunks);
-  const model::Batch batch{tokens_, positions_, seq_index_, tables_, logits_rows_};
+  const model::Batch batch{tokens_, positions_, seq_index_, tables_.full, logits_rows_, tables_.sliding};
   model_.forward(batch, kv_, pool_, logits_);
 
   for (const ScheduledChunk& c : chunks) {
@@ -178,11 +208,9 @@ void EngineCore::step() {
     counters_.prompt_tokens_computed += prompt_part;
     seq.num_computed += real;
     kv_.cache_computed_blocks(seq.blocks, seq.tokens, seq.num_computed);
-    // Sliding window on every layer: the next query (position num_computed)
-    // reads positions from num_computed - window + 1 on; older blocks go back.
-    if (const int64_t window = model_.hparams().kv_window(); window > 0) {
-      counters_.window_released_blocks += kv_.release_before(seq.blocks, seq.num_computed - window + 1);
-    }
+    // Sliding layers: the next query (position num_computed) reads from
+    // num_computed - window + 1 on; their older blocks go back.
+    counters_.window_released_blocks += kv_.release_outside_window(seq.blocks, seq.num_computed);
   }
   // Sampling may finish sequences (and free them); the list was made before
   // the model ran and holds each one's logits rows.
@@ -275,8 +303,7 @@ void EngineCore::build_batch(const std::vector<ScheduledChunk>& chunks) {
   to_sample_.clear();
   for (const ScheduledChunk& c : chunks) {
     const Sequence& seq = *c.seq;
-    const auto index = static_cast<int32_t>(tables_.size());
-    tables_.emplace_back(seq.blocks.table);
+    const int32_t index = tables_.add(seq.blocks);
     const int64_t real = std::min(c.num_tokens, seq.num_uncomputed());
     const int64_t drafts = c.num_tokens - real;
     for (int64_t j = 0; j < c.num_tokens; ++j) {

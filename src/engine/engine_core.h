@@ -92,7 +92,7 @@ class EngineCore {
 
   // Per-step buffers, reused.
   std::vector<int32_t> tokens_, positions_, seq_index_, logits_rows_;
-  std::vector<std::span<const int32_t>> tables_;
+  model::BatchTables tables_;
   // Sequences to sample after the forward: first logits row, draft tokens in the batch.
   struct ToSample {
     Sequence* seq;

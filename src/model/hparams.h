@@ -42,15 +42,6 @@ struct HParams {
   kernels::RopeParams rope_swa;     // RoPE of the sliding-window layers (Gemma 3: their own base)
 
   bool is_swa(int layer) const { return n_swa > 0 && swa_layers[static_cast<size_t>(layer)] != 0; }
-  // The window every layer attends within, when all layers slide (then KV
-  // blocks wholly before it are never read again); 0 otherwise.
-  int64_t kv_window() const {
-    if (n_swa <= 0) return 0;
-    for (const uint8_t slides : swa_layers) {
-      if (!slides) return 0;
-    }
-    return n_swa;
-  }
   const kernels::RopeParams& rope_of(int layer) const { return is_swa(layer) ? rope_swa : rope; }
   int64_t q_dim() const { return static_cast<int64_t>(n_head) * head_dim; }
   int64_t kv_dim() const { return static_cast<int64_t>(n_head_kv) * head_dim; }

@@ -79,12 +79,23 @@ size_t Model::weight_bytes() const {
   return total;
 }
 
+kv::KvCacheShape Model::kv_shape() const {
+  kv::KvCacheShape shape{hparams_.n_layer, hparams_.n_head_kv, hparams_.head_dim};
+  if (hparams_.n_swa > 0) {
+    shape.window = hparams_.n_swa;
+    for (int l = 0; l < hparams_.n_layer; ++l) shape.sliding.push_back(hparams_.is_swa(l) ? 1 : 0);
+  }
+  return shape;
+}
+
 void Model::validate(const Batch& batch, const kv::PagedKvCache& cache) const {
   const size_t n = batch.tokens.size();
   if (n == 0) fail("forward: empty batch");
   if (cache.shape().n_layer != hparams_.n_layer || cache.shape().kv_dim() != hparams_.kv_dim()) {
     fail("forward: the KV cache was made for another model shape");
   }
+  if (cache.hybrid() && batch.sliding_block_tables.size() != batch.block_tables.size())
+    fail("forward: a hybrid KV cache needs a sliding block table per sequence");
   if (batch.positions.size() != n || batch.seq_index.size() != n)
     fail("forward: positions/seq_index do not match the tokens");
   for (size_t i = 0; i < n; ++i) {
@@ -95,8 +106,10 @@ void Model::validate(const Batch& batch, const kv::PagedKvCache& cache) const {
     if (s < 0 || static_cast<size_t>(s) >= batch.block_tables.size())
       fail("forward: token ", i, " has no block table");
     const int32_t pos = batch.positions[i];
-    if (pos < 0 || (pos / cache.block_size()) >=
-                       static_cast<int64_t>(batch.block_tables[static_cast<size_t>(s)].size())) {
+    const auto covered = [&](std::span<const std::span<const int32_t>> tables) {
+      return pos / cache.block_size() < static_cast<int64_t>(tables[static_cast<size_t>(s)].size());
+    };
+    if (pos < 0 || !covered(batch.block_tables) || (cache.hybrid() && !covered(batch.sliding_block_tables))) {
       fail("forward: position ", pos, " of token ", i, " is not covered by its block table");
     }
   }
@@ -186,9 +199,11 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
   const size_t row_bytes = cache.row_bytes();
   uint8_t* keys = cache.keys(l);
   uint8_t* values = cache.values(l);
+  const std::span<const std::span<const int32_t>> tables =
+      cache.group_of(l) == 0 ? batch.block_tables : batch.sliding_block_tables;
   for_each_token(pool, n, [&](int64_t i) {
     const int32_t pos = batch.positions[static_cast<size_t>(i)];
-    const auto& table = batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])];
+    const auto& table = tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])];
     const size_t slot = static_cast<size_t>(table[static_cast<size_t>(pos / bs)]) * static_cast<size_t>(bs) +
                         static_cast<size_t>(pos % bs);
     if (!w.q_norm.empty()) {  // Qwen3, Gemma 3: each head normalized before it rotates
@@ -231,7 +246,7 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
                           kv::storage_type(cache.type()),
                           row_bytes,
                           bs,
-                          batch.block_tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])]};
+                          tables[static_cast<size_t>(batch.seq_index[static_cast<size_t>(i)])]};
       kernels::attend_paged_heads(ws_.q.data() + i * hp.q_dim(), kv, batch.positions[static_cast<size_t>(i)] + 1,
                                   shape, kv_head, heads_per_item, ws_.att.data() + i * hp.q_dim());
     }

@@ -19,15 +19,32 @@ namespace pagoda::model {
 
 // One flattened, ragged batch: tokens of many sequences (prefill chunks and
 // decode tokens mixed). Token i is at positions[i] of sequence seq_index[i],
-// whose KV blocks are block_tables[seq_index[i]]; every position the batch
-// writes must be covered by its table, and every earlier position of the
-// sequence must be in the cache already or in this batch.
+// whose KV blocks are block_tables[seq_index[i]] (and, with a hybrid cache,
+// sliding_block_tables[seq_index[i]] for the sliding layers); every position
+// the batch writes must be covered by its tables, and every earlier position
+// the layers read must be in the cache already or in this batch.
 struct Batch {
   std::span<const int32_t> tokens;
   std::span<const int32_t> positions;
   std::span<const int32_t> seq_index;
   std::span<const std::span<const int32_t>> block_tables;
   std::span<const int32_t> logits_rows;  // tokens whose logits are wanted, ascending
+  std::span<const std::span<const int32_t>> sliding_block_tables;  // hybrid caches only
+};
+
+// The block tables of a batch's sequences, gathered while it is built.
+struct BatchTables {
+  std::vector<std::span<const int32_t>> full, sliding;
+  // Adds a sequence's tables; returns its seq_index.
+  int32_t add(const kv::SequenceBlocks& blocks) {
+    full.emplace_back(blocks.table);
+    sliding.emplace_back(blocks.sliding_table);
+    return static_cast<int32_t>(full.size() - 1);
+  }
+  void clear() {
+    full.clear();
+    sliding.clear();
+  }
 };
 
 class Model {
@@ -41,7 +58,7 @@ class Model {
   size_t weight_bytes() const;  // bytes of all tensors in the file
   size_t packed_bytes() const { return packed_.bytes(); }
 
-  kv::KvCacheShape kv_shape() const { return {hparams_.n_layer, hparams_.n_head_kv, hparams_.head_dim}; }
+  kv::KvCacheShape kv_shape() const;
 
   // Computes the batch, writes its keys/values into the cache slots of its
   // block tables and its logits: [logits_rows.size() x n_vocab].

@@ -39,8 +39,8 @@ void SingleSequence::forward(std::span<const int32_t> tokens, bool all_logits, T
     positions_[static_cast<size_t>(i)] = static_cast<int32_t>(size_ + i);
     if (all_logits || i == n - 1) logits_rows_.push_back(static_cast<int32_t>(i));
   }
-  const std::span<const int32_t> table(blocks_.table);
-  const Batch batch{tokens, positions_, seq_index_, std::span(&table, 1), logits_rows_};
+  const std::span<const int32_t> tables[2] = {blocks_.table, blocks_.sliding_table};
+  const Batch batch{tokens, positions_, seq_index_, std::span(tables, 1), logits_rows_, std::span(tables + 1, 1)};
   model_.forward(batch, cache_, pool, logits);
   size_ += n;
 }

@@ -189,7 +189,8 @@ TEST(Batching, SlidingWindowModelReleasesBlocksBehindTheWindow) {
       pagoda::testing::shell_quote(path) + " 2>&1");
   ASSERT_EQ(made.exit_code, 0) << made.out;
   Loaded m = load(path);
-  ASSERT_EQ(m.model->hparams().kv_window(), 12);
+  ASSERT_EQ(m.model->kv_shape().window, 12);
+  ASSERT_EQ(m.model->kv_shape().num_sliding_layers(), 2);
   ThreadPool pool(2);
   const std::vector<std::vector<int32_t>> prompts = {{1, 40, 41, 42, 43, 44}, {1, 90, 91, 92, 93}};
   constexpr int64_t kNew = 64;
@@ -229,6 +230,86 @@ TEST(Batching, SlidingWindowModelReleasesBlocksBehindTheWindow) {
   }
   EXPECT_GE(core.stats().window_released_blocks, 2 * (70 - 16) / 4) << "blocks behind the window should be released";
   EXPECT_EQ(core.stats().preemptions, 0);
+  expect_all_blocks_free(core);
+}
+
+// Gemma 2 shape: sliding and full-attention layers alternate. The sliding
+// layers' blocks live in their own group that holds only the windows, so
+// two sequences of 78 and 69 positions run with 12 sliding blocks (38 would
+// be needed without freeing); the full layers keep every position. Greedy
+// tokens equal those of a private cache that never releases anything.
+TEST(Batching, HybridModelFreesTheSlidingLayersBlocksOnly) {
+  const auto path = (pagoda::testing::test_temp_dir() / "hybrid.gguf").string();
+  const auto made = pagoda::testing::run_command(
+      pagoda::testing::pagoda_binary().string() +
+      " mkmodel --arch gemma2 --n-embd 64 --n-layer 4 --n-head 4 --n-head-kv 2 --n-ff 128 --head-dim 32"
+      " --sliding-window 12 --swa-pattern 2 --vocab-size 300 --type f32 --seed 5 -o " +
+      pagoda::testing::shell_quote(path) + " 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  Loaded m = load(path);
+  ASSERT_TRUE(m.model->kv_shape().hybrid());
+  ThreadPool pool(2);
+  const std::vector<std::vector<int32_t>> prompts = {{1, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52},
+                                                      {1, 90, 91, 92, 93}};
+  constexpr int64_t kNew = 64;
+
+  std::vector<std::vector<int32_t>> want;
+  for (const auto& p : prompts) {
+    model::SingleSequence seq(*m.model, 128, kv::KvType::F32, 4);
+    std::vector<float> logits;
+    std::vector<int32_t> next = p, out;
+    for (int64_t i = 0; i < kNew; ++i) {
+      seq.forward(next, false, pool, logits);
+      const auto best = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+      out.push_back(best);
+      next = {best};
+    }
+    want.push_back(out);
+  }
+
+  EngineConfig c;
+  c.block_size = 4;
+  c.kv_type = kv::KvType::F32;
+  c.max_num_seqs = 2;
+  c.max_num_batched_tokens = 8;  // the first prompt runs in two chunks
+  // Per sequence ceil(11 / 4) + 2 window blocks, plus the step's 8 / 4:
+  // 12 sliding blocks; the rest of the budget goes to the full layers.
+  const auto layer_block = 4 * 2 * static_cast<int64_t>(kv::kv_row_bytes(c.kv_type, m.model->hparams().kv_dim()));
+  c.kv_cache_bytes = layer_block * (2 * 40 + 2 * 12);
+  EngineCore core(*m.model, m.tokenizer.get(), c, pool);
+  ASSERT_TRUE(core.kv_cache().hybrid());
+  ASSERT_EQ(core.kv_cache().n_blocks(), 40);
+  ASSERT_EQ(core.kv_cache().n_sliding_blocks(), 12);
+  EXPECT_EQ(static_cast<int64_t>(core.kv_cache().bytes()), c.kv_cache_bytes);
+  std::vector<Request> requests;
+  for (const auto& p : prompts) {
+    Request r = greedy(p, kNew);
+    r.ignore_eos = true;
+    requests.push_back(r);
+  }
+  const std::vector<Output> got = run_all(core, requests);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(got[i].tokens, want[i]) << "prompt " << i;
+    EXPECT_EQ(got[i].finish, FinishReason::Length);
+  }
+  const int64_t positions = static_cast<int64_t>(prompts[0].size() + prompts[1].size()) + 2 * kNew;
+  EXPECT_GE(core.stats().window_released_blocks, (positions - 2 * 16) / 4) << "sliding blocks behind the window";
+  EXPECT_EQ(core.stats().preemptions, 0);
+  expect_all_blocks_free(core);
+
+  // A 30-token prompt twice: the second time its first 28 positions are a
+  // prefix hit in both groups (the sliding group needs only the blocks
+  // inside the window of position 28, its earlier ones may be evicted), and
+  // the tokens are the same as computed cold.
+  std::vector<int32_t> long_prompt;
+  for (int32_t t = 0; t < 30; ++t) long_prompt.push_back(100 + (t * 7) % 150);
+  Request r = greedy(long_prompt, 6);
+  r.ignore_eos = true;
+  const std::vector<Output> cold = run_all(core, {r});
+  const int64_t hits_before = core.stats().kv.prefix_hit_tokens;
+  const std::vector<Output> warm = run_all(core, {r});
+  EXPECT_EQ(core.stats().kv.prefix_hit_tokens - hits_before, 28);
+  EXPECT_EQ(warm[0].tokens, cold[0].tokens);
   expect_all_blocks_free(core);
 }
 

@@ -112,6 +112,7 @@ class StoriesEngineTest : public ::testing::Test {
 inline void expect_all_blocks_free(const EngineCore& core) {
   const kv::KvStats s = core.kv_cache().stats();
   EXPECT_EQ(s.free_blocks, s.n_blocks);
+  EXPECT_EQ(s.sliding_free_blocks, s.sliding_blocks) << "sliding group";
   if (const kv::PagedKvCache* draft = core.draft_kv_cache()) {
     EXPECT_EQ(draft->stats().free_blocks, draft->stats().n_blocks) << "draft cache";
   }
