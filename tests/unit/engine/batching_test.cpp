@@ -176,31 +176,28 @@ TEST(Batching, DecodersKeepStreamingWhileALongPromptIsChunked) {
 namespace pagoda::engine::test {
 namespace {
 
-// A model whose every layer attends to the last 12 positions only: blocks
-// behind the window go back to the pool as the sequences advance, so a pool
-// of 10 blocks of 4 positions carries two sequences of 70 positions each,
-// with the greedy tokens of a private, never-released cache.
-TEST(Batching, SlidingWindowModelReleasesBlocksBehindTheWindow) {
-  const auto path = (pagoda::testing::test_temp_dir() / "swa.gguf").string();
+// A small random-weights model whose sliding layers attend to the last 12
+// positions; `arch_and_flags` starts with the architecture.
+std::string make_windowed_model(const std::string& name, const std::string& arch_and_flags) {
+  const auto path = (pagoda::testing::test_temp_dir() / name).string();
   const auto made = pagoda::testing::run_command(
-      pagoda::testing::pagoda_binary().string() +
-      " mkmodel --arch gemma3 --n-embd 64 --n-layer 2 --n-head 4 --n-head-kv 2 --n-ff 128 --head-dim 32"
-      " --sliding-window 12 --swa-pattern 0 --vocab-size 300 --type f32 --seed 3 -o " +
-      pagoda::testing::shell_quote(path) + " 2>&1");
-  ASSERT_EQ(made.exit_code, 0) << made.out;
-  Loaded m = load(path);
-  ASSERT_EQ(m.model->kv_shape().window, 12);
-  ASSERT_EQ(m.model->kv_shape().num_sliding_layers(), 2);
-  ThreadPool pool(2);
-  const std::vector<std::vector<int32_t>> prompts = {{1, 40, 41, 42, 43, 44}, {1, 90, 91, 92, 93}};
-  constexpr int64_t kNew = 64;
+      pagoda::testing::pagoda_binary().string() + " mkmodel --arch " + arch_and_flags +
+      " --n-embd 64 --n-head 4 --n-head-kv 2 --n-ff 128 --head-dim 32 --sliding-window 12 --vocab-size 300"
+      " --type f32 -o " + pagoda::testing::shell_quote(path) + " 2>&1");
+  EXPECT_EQ(made.exit_code, 0) << made.out;
+  return path;
+}
 
+// Greedy continuations of each prompt alone, in a private cache of 128
+// positions that never releases anything.
+std::vector<std::vector<int32_t>> greedy_alone(model::Model& model, const std::vector<std::vector<int32_t>>& prompts,
+                                               int64_t n_new, ThreadPool& pool) {
   std::vector<std::vector<int32_t>> want;
   for (const auto& p : prompts) {
-    model::SingleSequence seq(*m.model, 128, kv::KvType::F32, 4);
+    model::SingleSequence seq(model, 128, kv::KvType::F32, 4);
     std::vector<float> logits;
     std::vector<int32_t> next = p, out;
-    for (int64_t i = 0; i < kNew; ++i) {
+    for (int64_t i = 0; i < n_new; ++i) {
       seq.forward(next, false, pool, logits);
       const auto best = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
       out.push_back(best);
@@ -208,6 +205,39 @@ TEST(Batching, SlidingWindowModelReleasesBlocksBehindTheWindow) {
     }
     want.push_back(out);
   }
+  return want;
+}
+
+// The prompts together through the engine, each for want[i].size() greedy
+// tokens past any EOS: the same tokens as alone.
+void expect_engine_tokens(EngineCore& core, const std::vector<std::vector<int32_t>>& prompts,
+                          const std::vector<std::vector<int32_t>>& want) {
+  std::vector<Request> requests;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    Request r = greedy(prompts[i], static_cast<int64_t>(want[i].size()));
+    r.ignore_eos = true;
+    requests.push_back(r);
+  }
+  const std::vector<Output> got = run_all(core, requests);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(got[i].tokens, want[i]) << "prompt " << i;
+    EXPECT_EQ(got[i].finish, FinishReason::Length);
+  }
+}
+
+// A model whose every layer attends to the last 12 positions only: blocks
+// behind the window go back to the pool as the sequences advance, so a pool
+// of 10 blocks of 4 positions carries two sequences of 70 positions each,
+// with the greedy tokens of a private, never-released cache.
+TEST(Batching, SlidingWindowModelReleasesBlocksBehindTheWindow) {
+  Loaded m = load(make_windowed_model("swa.gguf", "gemma3 --n-layer 2 --swa-pattern 0 --seed 3"));
+  ASSERT_EQ(m.model->kv_shape().window, 12);
+  ASSERT_EQ(m.model->kv_shape().num_sliding_layers(), 2);
+  ThreadPool pool(2);
+  const std::vector<std::vector<int32_t>> prompts = {{1, 40, 41, 42, 43, 44}, {1, 90, 91, 92, 93}};
+  constexpr int64_t kNew = 64;
+
+  const std::vector<std::vector<int32_t>> want = greedy_alone(*m.model, prompts, kNew, pool);
 
   EngineConfig c;
   c.block_size = 4;
@@ -217,17 +247,7 @@ TEST(Batching, SlidingWindowModelReleasesBlocksBehindTheWindow) {
                      m.model->hparams().n_layer;
   EngineCore core(*m.model, m.tokenizer.get(), c, pool);
   ASSERT_EQ(core.kv_cache().n_blocks(), 10);
-  std::vector<Request> requests;
-  for (const auto& p : prompts) {
-    Request r = greedy(p, kNew);
-    r.ignore_eos = true;
-    requests.push_back(r);
-  }
-  const std::vector<Output> got = run_all(core, requests);
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    EXPECT_EQ(got[i].tokens, want[i]) << "prompt " << i;
-    EXPECT_EQ(got[i].finish, FinishReason::Length);
-  }
+  expect_engine_tokens(core, prompts, want);
   EXPECT_GE(core.stats().window_released_blocks, 2 * (70 - 16) / 4) << "blocks behind the window should be released";
   EXPECT_EQ(core.stats().preemptions, 0);
   expect_all_blocks_free(core);
@@ -239,33 +259,14 @@ TEST(Batching, SlidingWindowModelReleasesBlocksBehindTheWindow) {
 // be needed without freeing); the full layers keep every position. Greedy
 // tokens equal those of a private cache that never releases anything.
 TEST(Batching, HybridModelFreesTheSlidingLayersBlocksOnly) {
-  const auto path = (pagoda::testing::test_temp_dir() / "hybrid.gguf").string();
-  const auto made = pagoda::testing::run_command(
-      pagoda::testing::pagoda_binary().string() +
-      " mkmodel --arch gemma2 --n-embd 64 --n-layer 4 --n-head 4 --n-head-kv 2 --n-ff 128 --head-dim 32"
-      " --sliding-window 12 --swa-pattern 2 --vocab-size 300 --type f32 --seed 5 -o " +
-      pagoda::testing::shell_quote(path) + " 2>&1");
-  ASSERT_EQ(made.exit_code, 0) << made.out;
-  Loaded m = load(path);
+  Loaded m = load(make_windowed_model("hybrid.gguf", "gemma2 --n-layer 4 --swa-pattern 2 --seed 5"));
   ASSERT_TRUE(m.model->kv_shape().hybrid());
   ThreadPool pool(2);
   const std::vector<std::vector<int32_t>> prompts = {{1, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52},
                                                       {1, 90, 91, 92, 93}};
   constexpr int64_t kNew = 64;
 
-  std::vector<std::vector<int32_t>> want;
-  for (const auto& p : prompts) {
-    model::SingleSequence seq(*m.model, 128, kv::KvType::F32, 4);
-    std::vector<float> logits;
-    std::vector<int32_t> next = p, out;
-    for (int64_t i = 0; i < kNew; ++i) {
-      seq.forward(next, false, pool, logits);
-      const auto best = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-      out.push_back(best);
-      next = {best};
-    }
-    want.push_back(out);
-  }
+  const std::vector<std::vector<int32_t>> want = greedy_alone(*m.model, prompts, kNew, pool);
 
   EngineConfig c;
   c.block_size = 4;
@@ -281,17 +282,7 @@ TEST(Batching, HybridModelFreesTheSlidingLayersBlocksOnly) {
   ASSERT_EQ(core.kv_cache().n_blocks(), 40);
   ASSERT_EQ(core.kv_cache().n_sliding_blocks(), 12);
   EXPECT_EQ(static_cast<int64_t>(core.kv_cache().bytes()), c.kv_cache_bytes);
-  std::vector<Request> requests;
-  for (const auto& p : prompts) {
-    Request r = greedy(p, kNew);
-    r.ignore_eos = true;
-    requests.push_back(r);
-  }
-  const std::vector<Output> got = run_all(core, requests);
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    EXPECT_EQ(got[i].tokens, want[i]) << "prompt " << i;
-    EXPECT_EQ(got[i].finish, FinishReason::Length);
-  }
+  expect_engine_tokens(core, prompts, want);
   const int64_t positions = static_cast<int64_t>(prompts[0].size() + prompts[1].size()) + 2 * kNew;
   EXPECT_GE(core.stats().window_released_blocks, (positions - 2 * 16) / 4) << "sliding blocks behind the window";
   EXPECT_EQ(core.stats().preemptions, 0);
