@@ -28,6 +28,7 @@
 
 #include "kv/paged_kv_cache.h"
 #include "kv/prefix_hash.h"
+#include "kv_test_rows.h"
 
 namespace pagoda::kv {
 namespace {
@@ -39,30 +40,10 @@ constexpr int kBlockSize = 4;
 constexpr uint64_t kSalt = 0x5a17;
 const KvCacheShape kShape{2, 2, 4};  // 2 layers, kv_dim 8
 
-uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
+using test::prefix_states;
 
-// state[p] summarises tokens[0..p]: the "meaning" of position p.
-std::vector<uint64_t> prefix_states(const Tokens& tokens, size_t n) {
-  std::vector<uint64_t> s(n);
-  uint64_t r = 0;
-  for (size_t p = 0; p < n; ++p) s[p] = r = mix64(r ^ (static_cast<uint64_t>(static_cast<uint32_t>(tokens[p])) << 8));
-  return s;
-}
-
-// The row a position with this prefix state holds: small integers, so they
-// are exact in F16 as well as F32.
 std::vector<float> expected_row(uint64_t state, int layer, bool keys) {
-  std::vector<float> row(static_cast<size_t>(kShape.kv_dim()));
-  for (size_t i = 0; i < row.size(); ++i) {
-    const uint64_t h = mix64(state + static_cast<uint64_t>(layer) * 1000 + (keys ? 0 : 500) + i);
-    row[i] = static_cast<float>(static_cast<int64_t>(h >> 54) - 512);
-  }
-  return row;
+  return test::expected_row(state, layer, keys, kShape.kv_dim());
 }
 
 struct Param {
