@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "kernels/cpu/dot_kernels.h"
+#include "kernels/cpu/transpose16_avx512.h"
 #include "quant/blocks.h"
 
 namespace pagoda::kernels::cpu {
@@ -112,51 +113,74 @@ void unpack_q6_k_row(const quant::BlockQ6_K& b, uint8_t* q) {
   }
 }
 
+// A super-block's per-row coefficients, gathered row-major while the rows
+// unpack and then transposed into the panel's one-row-per-lane layout:
+// stored straight into the panel's columns they took a strided scalar store
+// each (512 per Q6_K super-block), the larger part of the Q6_K output
+// head's conversion in a 16-sequence decode step.
+struct alignas(64) RowCoefficients {
+  int32_t scale[kRows][16];   // as KPanel::scale, row-major
+  int32_t offset[kRows][16];  // KPanel::offset's int16 pairs as dwords; entries 8..15 unused
+};
+
+void transpose_coefficients(const RowCoefficients& rc, KPanel& p) {
+  __m512 in[16], out[16];
+  for (int r = 0; r < kRows; ++r) in[r] = _mm512_castsi512_ps(_mm512_load_si512(rc.scale[r]));
+  transpose16(in, out);
+  for (int s = 0; s < 16; ++s) _mm512_store_si512(p.scale[s], _mm512_castps_si512(out[s]));
+  for (int r = 0; r < kRows; ++r) in[r] = _mm512_castsi512_ps(_mm512_load_si512(rc.offset[r]));
+  transpose16(in, out);
+  for (int k = 0; k < 8; ++k) _mm512_store_si512(p.offset[k], _mm512_castps_si512(out[k]));
+}
+
 // Fills one 16-row super-block panel from the rows' blocks: rows past
-// `rows` stay zero (they contribute nothing and are not stored).
-// unpack_row(block, q, p, r) writes the row's 256 quants to q and its scales
-// into p's row r.
+// `rows` are zero (they contribute nothing and are not stored).
+// unpack_row(block, q, rc, p, r) writes the row's 256 quants to q, its
+// scales and offset coefficients into rc's row r and its d, dm into p.
 template <typename Block, typename UnpackRow>
 void convert_rows(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels,
                   UnpackRow unpack_row) {
   alignas(64) uint8_t rows_q[kRows][256] = {};
+  RowCoefficients rc = {};
   for (int64_t i = 0; i < blocks; ++i) {
     KPanel& p = panels[i];
-    std::memset(static_cast<void*>(&p.scale), 0,
-                sizeof(p.scale) + sizeof(p.offset) + sizeof(p.d) + sizeof(p.dm));
+    for (int r = rows; r < kRows; ++r) p.d[r] = p.dm[r] = 0.0f;
     for (int r = 0; r < rows; ++r) {
-      unpack_row(reinterpret_cast<const Block*>(w + static_cast<size_t>(r) * row_bytes)[i], rows_q[r], p, r);
+      unpack_row(reinterpret_cast<const Block*>(w + static_cast<size_t>(r) * row_bytes)[i], rows_q[r], rc, p, r);
     }
     transpose_quants(rows_q, p);
+    transpose_coefficients(rc, p);
   }
 }
 
 template <typename Block>
 void convert_k4_family(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels) {
-  convert_rows<Block>(w, row_bytes, rows, blocks, panels, [](const Block& b, uint8_t* q, KPanel& p, int r) {
-    unpack_k4_family_row(b, q);
-    p.d[r] = fp16(b.d);
-    p.dm[r] = fp16(b.dmin);
-    for (int j = 0; j < 8; ++j) {
-      const quant::ScaleMin sm = quant::scale_min_k4(b.scales, j);
-      p.scale[j][r] = sm.scale;
-      p.offset[j][r][0] = p.offset[j][r][1] =
-          static_cast<int16_t>(sm.min);  // bsums 2j, 2j+1 lie in sub-block j
-    }
-  });
+  convert_rows<Block>(w, row_bytes, rows, blocks, panels,
+                      [](const Block& b, uint8_t* q, RowCoefficients& rc, KPanel& p, int r) {
+                        unpack_k4_family_row(b, q);
+                        p.d[r] = fp16(b.d);
+                        p.dm[r] = fp16(b.dmin);
+                        for (int j = 0; j < 8; ++j) {
+                          const quant::ScaleMin sm = quant::scale_min_k4(b.scales, j);
+                          rc.scale[r][j] = sm.scale;
+                          // bsums 2j, 2j+1 lie in sub-block j: the min twice
+                          const auto m = static_cast<uint32_t>(static_cast<uint16_t>(sm.min));
+                          rc.offset[r][j] = static_cast<int32_t>(m | (m << 16));
+                        }
+                      });
 }
 
 void convert_q6_k(const uint8_t* w, size_t row_bytes, int rows, int64_t blocks, KPanel* panels) {
   convert_rows<quant::BlockQ6_K>(w, row_bytes, rows, blocks, panels,
-                                 [](const quant::BlockQ6_K& b, uint8_t* q, KPanel& p, int r) {
+                                 [](const quant::BlockQ6_K& b, uint8_t* q, RowCoefficients& rc, KPanel& p, int r) {
                                    unpack_q6_k_row(b, q);
                                    p.d[r] = fp16(b.d);
                                    p.dm[r] = 32.0f * p.d[r];  // exact: a power of two
-                                   for (int s = 0; s < 16; ++s) p.scale[s][r] = b.scales[s];
-                                   for (int k = 0; k < 8; ++k) {
-                                     p.offset[k][r][0] = b.scales[2 * k];
-                                     p.offset[k][r][1] = b.scales[2 * k + 1];
-                                   }
+                                   // The 16 sub-block scales, as int32 and as
+                                   // the int16 pairs (2k, 2k + 1) of bsums.
+                                   const __m128i s8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+                                   _mm512_store_si512(rc.scale[r], _mm512_cvtepi8_epi32(s8));
+                                   _mm256_store_si256(reinterpret_cast<__m256i*>(rc.offset[r]), _mm256_cvtepi8_epi16(s8));
                                  });
 }
 
@@ -228,8 +252,10 @@ void panel16(int64_t n, const void* w, size_t row_bytes, int rows, const void* a
   for (int64_t t = 0; t < n_tokens; t += kMaxPackedColumns) {
     const int cols = static_cast<int>(n_tokens - t < kMaxPackedColumns ? n_tokens - t : kMaxPackedColumns);
     kTokens<kSubChunks>[cols - 1](panels.data(), blocks, a + static_cast<size_t>(t) * stride, stride, out);
-    for (int j = 0; j < cols; ++j)
-      std::memcpy(y + (t + j) * y_stride, out + kRows * j, static_cast<size_t>(rows) * sizeof(float));
+    for (int j = 0; j < cols; ++j) {  // a constant size where it can (see dot_units)
+      if (rows == kRows) std::memcpy(y + (t + j) * y_stride, out + kRows * j, kRows * sizeof(float));
+      else std::memcpy(y + (t + j) * y_stride, out + kRows * j, static_cast<size_t>(rows) * sizeof(float));
+    }
   }
 }
 
