@@ -208,6 +208,15 @@ std::vector<std::vector<int32_t>> greedy_alone(model::Model& model, const std::v
   return want;
 }
 
+// Two sequences at a time in blocks of 4 F32 positions.
+EngineConfig windowed_engine_config() {
+  EngineConfig c;
+  c.block_size = 4;
+  c.kv_type = kv::KvType::F32;
+  c.max_num_seqs = 2;
+  return c;
+}
+
 // The prompts together through the engine, each for want[i].size() greedy
 // tokens past any EOS: the same tokens as alone.
 void expect_engine_tokens(EngineCore& core, const std::vector<std::vector<int32_t>>& prompts,
@@ -239,10 +248,7 @@ TEST(Batching, SlidingWindowModelReleasesBlocksBehindTheWindow) {
 
   const std::vector<std::vector<int32_t>> want = greedy_alone(*m.model, prompts, kNew, pool);
 
-  EngineConfig c;
-  c.block_size = 4;
-  c.kv_type = kv::KvType::F32;
-  c.max_num_seqs = 2;
+  EngineConfig c = windowed_engine_config();
   c.kv_cache_bytes = 10 * 4 * 2 * static_cast<int64_t>(kv::kv_row_bytes(c.kv_type, m.model->hparams().kv_dim())) *
                      m.model->hparams().n_layer;
   EngineCore core(*m.model, m.tokenizer.get(), c, pool);
@@ -268,10 +274,7 @@ TEST(Batching, HybridModelFreesTheSlidingLayersBlocksOnly) {
 
   const std::vector<std::vector<int32_t>> want = greedy_alone(*m.model, prompts, kNew, pool);
 
-  EngineConfig c;
-  c.block_size = 4;
-  c.kv_type = kv::KvType::F32;
-  c.max_num_seqs = 2;
+  EngineConfig c = windowed_engine_config();
   c.max_num_batched_tokens = 8;  // the first prompt runs in two chunks
   // Per sequence ceil(11 / 4) + 2 window blocks, plus the step's 8 / 4:
   // 12 sliding blocks; the rest of the budget goes to the full layers.

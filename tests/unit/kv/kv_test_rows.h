@@ -5,6 +5,7 @@
 // hit, a missed copy-on-write or a block reused while still shared shows up
 // as a row with the wrong content.
 #include <cstdint>
+#include <random>
 #include <vector>
 
 namespace pagoda::kv::test {
@@ -34,5 +35,21 @@ inline std::vector<float> expected_row(uint64_t state, int layer, bool keys, int
   }
   return row;
 }
+
+// The property tests' random source: integers, and tokens over a 4-token
+// vocabulary so that prefixes repeat.
+class TestRandom {
+ public:
+  explicit TestRandom(uint32_t seed) : rng_(seed) {}
+  int64_t uniform(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng_); }
+  std::vector<int32_t> tokens(int64_t n) {
+    std::vector<int32_t> t(static_cast<size_t>(n));
+    for (int32_t& x : t) x = static_cast<int32_t>(uniform(0, 3));
+    return t;
+  }
+
+ private:
+  std::mt19937 rng_;
+};
 
 }  // namespace pagoda::kv::test

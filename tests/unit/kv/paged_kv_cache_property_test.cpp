@@ -96,7 +96,7 @@ class PagedKvCacheProperty : public testing::TestWithParam<Param> {
     Tokens tokens;  // all computed: every position in tokens has its KV written
   };
 
-  PagedKvCacheProperty() : p_(GetParam()), rng_(p_.seed), cache_(kShape, make_config(p_)) {
+  PagedKvCacheProperty() : p_(GetParam()), random_(p_.seed), cache_(kShape, make_config(p_)) {
     for (int i = 0; i < 3; ++i) shared_prefixes_.push_back(random_tokens(12));
   }
 
@@ -110,13 +110,8 @@ class PagedKvCacheProperty : public testing::TestWithParam<Param> {
     return c;
   }
 
-  int64_t uniform(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng_); }
-
-  Tokens random_tokens(int64_t n) {
-    Tokens t(static_cast<size_t>(n));
-    for (int32_t& x : t) x = static_cast<int32_t>(uniform(0, 3));
-    return t;
-  }
+  int64_t uniform(int64_t lo, int64_t hi) { return random_.uniform(lo, hi); }
+  Tokens random_tokens(int64_t n) { return random_.tokens(n); }
 
   // A prompt: some of a shared prefix, then a short random tail.
   Tokens random_prompt() {
@@ -419,7 +414,7 @@ class PagedKvCacheProperty : public testing::TestWithParam<Param> {
   }
 
   Param p_;
-  std::mt19937 rng_;
+  test::TestRandom random_;
   PagedKvCache cache_;
   std::vector<Tokens> shared_prefixes_;
   std::vector<Seq> live_;

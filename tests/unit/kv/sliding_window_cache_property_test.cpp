@@ -41,7 +41,7 @@ struct Seq {
 
 class HybridCacheProperty : public testing::TestWithParam<uint32_t> {
  protected:
-  HybridCacheProperty() : rng_(GetParam()), cache_(hybrid_shape(), config()) {
+  HybridCacheProperty() : random_(GetParam()), cache_(hybrid_shape(), config()) {
     for (int i = 0; i < 3; ++i) shared_.push_back(random_tokens(14));
   }
 
@@ -54,13 +54,8 @@ class HybridCacheProperty : public testing::TestWithParam<uint32_t> {
     return c;
   }
 
-  int64_t uniform(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng_); }
-
-  Tokens random_tokens(int64_t n) {
-    Tokens t(static_cast<size_t>(n));
-    for (int32_t& x : t) x = static_cast<int32_t>(uniform(0, 3));
-    return t;
-  }
+  int64_t uniform(int64_t lo, int64_t hi) { return random_.uniform(lo, hi); }
+  Tokens random_tokens(int64_t n) { return random_.tokens(n); }
 
   const std::vector<BlockId>& table(const Seq& s, int layer) const {
     return cache_.group_of(layer) == 0 ? s.blocks.table : s.blocks.sliding_table;
@@ -239,7 +234,7 @@ class HybridCacheProperty : public testing::TestWithParam<uint32_t> {
     }
   }
 
-  std::mt19937 rng_;
+  test::TestRandom random_;
   PagedKvCache cache_;
   std::vector<Tokens> shared_;
   std::vector<Seq> live_;
