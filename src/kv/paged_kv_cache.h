@@ -155,8 +155,8 @@ class PagedKvCache {
   void fork(const SequenceBlocks& parent, SequenceBlocks& child);
 
   KvStats stats() const;
-  const BlockPool& pool() const { return groups_[0].pool; }
-  const BlockPool& sliding_pool() const { return groups_.back().pool; }
+  const BlockPool& pool() const { return groups_[0].pool; }          // the full group's (the only one, unless hybrid)
+  const BlockPool& sliding_pool() const { return groups_.back().pool; }  // hybrid: the sliding group's
 
  private:
   struct Group {
