@@ -80,7 +80,9 @@ class Model {
   void validate(const Batch& batch, const kv::PagedKvCache& cache) const;
   void attention_block(int layer, const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool);
   void ffn_block(int layer, int64_t n, ThreadPool& pool);
-  void add_residual(const std::vector<float>& post_norm, int64_t n, ThreadPool& pool);
+  void norm_into_xb(const std::vector<float>& norm, int64_t n, ThreadPool& pool);
+  void add_residual(const std::vector<float>& post_norm, const std::vector<float>* next_norm, int64_t n,
+                    ThreadPool& pool);
   void observe(int layer, const char* tensor, const float* x, int64_t rows, int64_t cols) const;
   void observe(const std::string& tensor, const float* x, int64_t rows, int64_t cols) const;
 
