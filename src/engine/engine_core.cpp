@@ -30,11 +30,9 @@ EngineConfig resolve(EngineConfig c, const model::Model& model) {
     if (c.speculative.mode != SpeculativeConfig::Mode::None) tokens += c.speculative.num_tokens;
     const int64_t blocks = (tokens + c.block_size - 1) / c.block_size;
     const kv::KvCacheShape shape = model.kv_shape();
-    const auto layer_block = static_cast<int64_t>(2 * kv::kv_row_bytes(c.kv_type, shape.kv_dim())) * c.block_size;
     // Hybrid: the sliding layers need only their windows.
-    const int64_t sliding_layers = shape.hybrid() ? shape.num_sliding_layers() : 0;
     const int64_t sliding_blocks = std::min(blocks, sliding_blocks_needed(c, shape));
-    c.kv_cache_bytes = layer_block * (blocks * (shape.n_layer - sliding_layers) + sliding_blocks * sliding_layers);
+    c.kv_cache_bytes = kv::bytes_for_blocks(shape, c.block_size, c.kv_type, {blocks, sliding_blocks});
   }
   return c;
 }

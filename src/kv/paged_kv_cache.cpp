@@ -14,14 +14,18 @@ int KvCacheShape::num_sliding_layers() const {
   return n;
 }
 
+int64_t layer_block_bytes(const KvCacheShape& shape, int block_size, KvType type) {
+  return static_cast<int64_t>(2 * kv_row_bytes(type, shape.kv_dim())) * block_size;
+}
+
 int64_t blocks_for_bytes(int64_t bytes, const KvCacheShape& shape, int block_size, KvType type) {
-  const auto per_block = static_cast<int64_t>(2 * kv_row_bytes(type, shape.kv_dim())) * shape.n_layer * block_size;
+  const int64_t per_block = layer_block_bytes(shape, block_size, type) * shape.n_layer;
   return per_block > 0 ? bytes / per_block : 0;
 }
 
 GroupBlocks split_blocks_for_bytes(int64_t bytes, const KvCacheShape& shape, int block_size, KvType type,
                                    int64_t sliding_blocks) {
-  const auto per_layer_block = static_cast<int64_t>(2 * kv_row_bytes(type, shape.kv_dim())) * block_size;
+  const int64_t per_layer_block = layer_block_bytes(shape, block_size, type);
   const int64_t sliding_layers = shape.num_sliding_layers();
   const int64_t full_layers = shape.n_layer - sliding_layers;
   const int64_t same = blocks_for_bytes(bytes, shape, block_size, type);
@@ -30,22 +34,27 @@ GroupBlocks split_blocks_for_bytes(int64_t bytes, const KvCacheShape& shape, int
   return {full, sliding_blocks};
 }
 
+int64_t bytes_for_blocks(const KvCacheShape& shape, int block_size, KvType type, GroupBlocks blocks) {
+  const int64_t sliding_layers = shape.hybrid() ? shape.num_sliding_layers() : 0;
+  return layer_block_bytes(shape, block_size, type) *
+         (blocks.full * (shape.n_layer - sliding_layers) + blocks.sliding * sliding_layers);
+}
+
 PagedKvCache::PagedKvCache(const KvCacheShape& shape, const KvCacheConfig& config)
     : shape_(shape), config_(config), row_bytes_(kv_row_bytes(config.type, shape.kv_dim())) {
   if (config.block_size <= 0 || config.block_size > 1024) fail("block size must be in 1..1024 (it is ", config.block_size, ")");
   if (!shape.sliding.empty() && shape.sliding.size() != static_cast<size_t>(shape.n_layer))
     fail("internal: KV shape marks ", shape.sliding.size(), " layers as sliding or not, for ", shape.n_layer, " layers");
-  const int sliding_layers = shape.num_sliding_layers();
   if (shape.hybrid()) {
     groups_.push_back({0, BlockPool(config.n_blocks)});
     groups_.push_back({shape.window, BlockPool(config.n_sliding_blocks > 0 ? config.n_sliding_blocks : config.n_blocks)});
   } else {
-    groups_.push_back({sliding_layers > 0 ? shape.window : 0, BlockPool(config.n_blocks)});
+    groups_.push_back({shape.num_sliding_layers() > 0 ? shape.window : 0, BlockPool(config.n_blocks)});
   }
   keys_.reserve(static_cast<size_t>(shape.n_layer));
   values_.reserve(static_cast<size_t>(shape.n_layer));
   for (int l = 0; l < shape.n_layer; ++l) {
-    layer_group_.push_back(shape.hybrid() && shape.slides(l) ? 1 : 0);
+    layer_group_.push_back(hybrid() && shape.slides(l) ? 1 : 0);
     const size_t layer_bytes = row_bytes_ * static_cast<size_t>(groups_[static_cast<size_t>(layer_group_.back())].pool.size()) *
                                static_cast<size_t>(config.block_size);
     keys_.emplace_back(layer_bytes);

@@ -50,6 +50,9 @@ struct KvCacheConfig {
   int64_t n_sliding_blocks = 0;  // hybrid shapes: blocks of the sliding group (0: as many as n_blocks)
 };
 
+// Bytes of one block of one layer, keys and values.
+int64_t layer_block_bytes(const KvCacheShape& shape, int block_size, KvType type);
+
 // Blocks that fit in `bytes` of storage (every layer in one group).
 int64_t blocks_for_bytes(int64_t bytes, const KvCacheShape& shape, int block_size, KvType type);
 
@@ -62,6 +65,9 @@ struct GroupBlocks {
 };
 GroupBlocks split_blocks_for_bytes(int64_t bytes, const KvCacheShape& shape, int block_size, KvType type,
                                    int64_t sliding_blocks);
+
+// The inverse: the storage `blocks` take (sliding ignored unless hybrid).
+int64_t bytes_for_blocks(const KvCacheShape& shape, int block_size, KvType type, GroupBlocks blocks);
 
 // A table entry whose block went back to the pool (release_outside_window).
 inline constexpr BlockId kReleasedBlock = -1;

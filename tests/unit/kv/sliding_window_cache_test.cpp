@@ -82,6 +82,9 @@ TEST(SlidingWindowCache, SplitGivesTheRestToTheFullGroup) {
   GroupBlocks g = split_blocks_for_bytes(100 * layer_block, shape, kBlockSize, KvType::F32, 10);
   EXPECT_EQ(g.full, 40);
   EXPECT_EQ(g.sliding, 10);
+  EXPECT_EQ(bytes_for_blocks(shape, kBlockSize, KvType::F32, g), 100 * layer_block);
+  // Without a second group every layer counts as full.
+  EXPECT_EQ(bytes_for_blocks(KvCacheShape(4, 2, 4), kBlockSize, KvType::F32, {10, 3}), 40 * layer_block);
   // Asking the sliding group for more than an even split gives: even split.
   g = split_blocks_for_bytes(100 * layer_block, shape, kBlockSize, KvType::F32, 30);
   EXPECT_EQ(g.full, 25);
