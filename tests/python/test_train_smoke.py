@@ -126,6 +126,23 @@ class PipelineSmokeTest(unittest.TestCase):
         self.assertEqual(len(docs), stats["train_documents"])
         self.assertTrue(any(d.startswith("<|user|>") and d.endswith("<|end|>") for d in docs))
 
+    def test_induction_mix_copies_distinct_words(self) -> None:
+        import random
+
+        from dialogue import distinct_words_doc, make_document
+
+        rng = random.Random(9)
+        for _ in range(50):
+            doc, _ = distinct_words_doc(rng)
+            ask, answer = doc.split("<|end|><|assistant|>")
+            words = answer.removesuffix("<|end|>").split(" ")
+            self.assertTrue(ask.endswith(" ".join(words)), doc)  # the answer is the list, in order
+            self.assertEqual(len(words), len(set(words)), doc)
+            self.assertGreaterEqual(len(words), 8)
+        kinds = {make_document(rng, "induction")[0] for _ in range(300)}
+        self.assertIn("distinct_words_doc", kinds)
+        self.assertIn("repeat_doc", kinds)
+
     # --- tokenizer ------------------------------------------------------------
     def test_tokenizer_layout_and_determinism(self) -> None:
         again = self.root / "tok-again"
@@ -153,6 +170,15 @@ class PipelineSmokeTest(unittest.TestCase):
         self.assertLess(vals[-1], vals[0])
         for key in ("step", "train_loss", "val_loss", "lr", "tokens_per_s"):
             self.assertIn(key, recs[0])
+
+    def test_copy_probe_reports_every_kind(self) -> None:
+        out = run(TRAIN / "copy_probe.py", self.straight / "ckpt.pt", "--docs", "3")
+        lines = out.strip().splitlines()
+        self.assertEqual([ln.split(":")[0].strip() for ln in lines], ["repeat", "rename", "words", "distinct_words"])
+        for ln in lines:
+            share = float(ln.split(":")[1].split("%")[0])
+            self.assertGreaterEqual(share, 0.0)
+            self.assertLessEqual(share, 100.0)
 
     def test_resume_matches_uninterrupted_run(self) -> None:
         self.assertEqual(self.after_stop, 10)

@@ -149,6 +149,18 @@ def words_doc(rng: random.Random) -> tuple[str, list[str]]:
     return turn(f"{ask} {text}", text), []
 
 
+def distinct_words_doc(rng: random.Random) -> tuple[str, list[str]]:
+    """Like words_doc, but the words are distinct (drawn from two stories), so
+    every answer token after the first is fixed by the one before it in the
+    list: the cleanest signal for an induction (look back, copy next) head."""
+    pool = sorted(set(re.findall(r"[A-Za-z']+", make_story(rng).text() + " " + make_story(rng).text())))
+    picked = rng.sample(pool, min(len(pool), rng.randint(8, 60)))
+    ask = pick(rng, ("Repeat these words:", "Say these words back to me:", "Copy this list:",
+                     "Please repeat these words in the same order:"))
+    text = " ".join(picked)
+    return turn(f"{ask} {text}", text), []
+
+
 # Document mixes, as (kind, share). "stories" is the pre-training mix;
 # "copy" adds the copy-and-edit requests that teach the fine-tuned models to
 # reproduce a passage from their context (what n-gram speculation exploits).
@@ -156,6 +168,9 @@ MIXES = {
     "stories": ((story_doc, 0.55), (read_doc, 0.25), (tell_doc, 0.15), (chat_doc, 0.05)),
     "copy": ((story_doc, 0.15), (read_doc, 0.07), (tell_doc, 0.05), (chat_doc, 0.03),
              (repeat_doc, 0.35), (rename_doc, 0.15), (words_doc, 0.20)),
+    # Mostly copying: for a model that has not yet learned to copy at all.
+    "induction": ((story_doc, 0.08), (read_doc, 0.04), (tell_doc, 0.04), (chat_doc, 0.02),
+                  (repeat_doc, 0.25), (rename_doc, 0.09), (words_doc, 0.13), (distinct_words_doc, 0.35)),
 }
 
 
