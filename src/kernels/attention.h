@@ -66,4 +66,17 @@ void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const A
 void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
                         int n_kv_heads, float* out, CpuPath path);
 
+// Consecutive tokens of one sequence (a run): token t's query is at
+// q + t * stride, it sits at position n_kv_first - 1 + t, so it sees
+// n_kv_first + t cache rows, and its output goes to out + t * stride. Equal,
+// bit for bit, to attend_paged_heads per token; the AVX-512 kernel reads
+// and converts each chunk of cache rows once for the whole run (no sliding
+// window), which is what makes verifying k proposals or a prompt chunk
+// cheaper than k single-token passes.
+constexpr int kMaxRunTokens = 8;
+void attend_paged_run(const float* q, int64_t stride, int n_tokens, const PagedKv& kv, int64_t n_kv_first,
+                      const AttentionShape& shape, int kv_head, int n_kv_heads, float* out);
+void attend_paged_run(const float* q, int64_t stride, int n_tokens, const PagedKv& kv, int64_t n_kv_first,
+                      const AttentionShape& shape, int kv_head, int n_kv_heads, float* out, CpuPath path);
+
 }  // namespace pagoda::kernels

@@ -76,6 +76,13 @@ class Model {
   struct Workspace {
     std::vector<float> x, xb, q, k, v, att, ffn_gate, ffn_up, tmp;
   };
+  // Consecutive batch tokens of one sequence at consecutive positions: they
+  // attend together (kernels::attend_paged_run).
+  struct TokenRun {
+    int64_t first = 0;
+    int count = 0;
+  };
+  void split_into_runs(const Batch& batch, int max_tokens);
 
   void validate(const Batch& batch, const kv::PagedKvCache& cache) const;
   void attention_block(int layer, const Batch& batch, kv::PagedKvCache& cache, ThreadPool& pool);
@@ -91,6 +98,7 @@ class Model {
   Weights weights_;
   kernels::PackedWeights packed_;  // row-interleaved copies the views point into
   Workspace ws_;
+  std::vector<TokenRun> runs_;
   MatmulObserver observer_;
 };
 

@@ -1,4 +1,5 @@
-// AVX-512 paged attention for one query token and one kv head: the same
+// AVX-512 paged attention for a run of consecutive query tokens of one
+// sequence and one or more kv heads: the same
 // online softmax over chunks as the AVX2 kernel (attention_avx2.cpp), shaped
 // for 16-lane vectors. A chunk is up to 16 cache rows, so one vector holds
 // a head's 16 scores:
@@ -11,6 +12,9 @@
 //    registers across the chunk.
 // The arithmetic per element matches the reference within float rounding;
 // a token's result does not depend on the batch (chunks are its blocks).
+// The tokens of a run (a verification step's proposals, a prompt chunk)
+// share each chunk's converted keys and values: a run of T tokens converts
+// and transposes the cache rows once instead of T times.
 // GCC 12 reports the deliberately undefined pass-through operand inside
 // several AVX-512 intrinsics as (maybe-)uninitialized (as in dot_avx512.cpp).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -152,72 +156,89 @@ inline void scale_and_accumulate(float* acc, float scale, const float* w, const 
 
 }  // namespace
 
-bool attend_paged_avx512(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
-                         int kv_head, int n_kv_heads, float* out) {
+bool attend_paged_avx512(const float* q, int64_t stride, int n_tokens, const PagedKv& kv, int64_t n_kv_first,
+                         const AttentionShape& shape, int kv_head, int n_kv_heads, float* out) {
   const int hd = shape.head_dim;
   const int group = shape.n_head / shape.n_head_kv;
   if (hd % 16 != 0 || hd > kMaxHeadDim || n_kv_heads * group > kMaxHeadsPerKvHead) return false;
+  // With a window each token's first visible row (and so its chunking) differs.
+  if (n_tokens < 1 || n_tokens > kMaxRunTokens || (n_tokens > 1 && shape.window > 0)) return false;
   const int n_q = n_kv_heads * group;  // query heads, local index lh = (kv head - kv_head) * group + g
-  const float* q0 = q + static_cast<int64_t>(kv_head) * group * hd;
-  alignas(64) float acc[kMaxHeadsPerKvHead][kMaxHeadDim];
+  const int64_t q_off = static_cast<int64_t>(kv_head) * group * hd;
   alignas(64) float kt[kMaxHeadDim * kRows];
   alignas(64) float p[kRows];
   // The chunk's rows for all the call's kv heads, converted whole: each
   // block's keys (and values) are then read front to back, a stream the
   // hardware prefetcher follows (a slice per head was 16 strided reads).
+  // Token t's state (running max, sum, output) for local head lh is at
+  // t * n_q + lh.
   const int64_t width = static_cast<int64_t>(n_kv_heads) * hd;
   thread_local HugeBuffer tiles;
   const size_t tile_bytes = static_cast<size_t>(kRows * width) * sizeof(float);
-  if (tiles.size() < 2 * tile_bytes) tiles = HugeBuffer(2 * tile_bytes, /*zero=*/false);
+  const size_t acc_bytes = static_cast<size_t>(n_tokens * n_q * hd) * sizeof(float);
+  if (tiles.size() < 2 * tile_bytes + acc_bytes) tiles = HugeBuffer(2 * tile_bytes + acc_bytes, /*zero=*/false);
   float* krows = reinterpret_cast<float*>(tiles.data());
   float* vrows = krows + kRows * width;
-  float m[kMaxHeadsPerKvHead], l[kMaxHeadsPerKvHead];
-  for (int lh = 0; lh < n_q; ++lh) {
-    m[lh] = -INFINITY;
-    l[lh] = 0.0f;
-    for (int d = 0; d < hd; d += 16) _mm512_store_ps(acc[lh] + d, _mm512_setzero_ps());
+  float* acc = vrows + kRows * width;
+  float m[kMaxRunTokens * kMaxHeadsPerKvHead], l[kMaxRunTokens * kMaxHeadsPerKvHead];
+  for (int th = 0; th < n_tokens * n_q; ++th) {
+    m[th] = -INFINITY;
+    l[th] = 0.0f;
+    for (int d = 0; d < hd; d += 16) _mm512_store_ps(acc + th * hd + d, _mm512_setzero_ps());
   }
   const __m512 scale = _mm512_set1_ps(shape.scale);
-  for (int64_t p0 = first_visible_position(shape, n_kv); p0 < n_kv;) {
+  const int64_t n_kv_last = n_kv_first + n_tokens - 1;
+  for (int64_t p0 = first_visible_position(shape, n_kv_last); p0 < n_kv_last;) {
     size_t slot0 = 0;
-    const int rows = paged_chunk(kv, p0, n_kv, kRows, &slot0);
-    const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1u);
+    const int rows = paged_chunk(kv, p0, n_kv_last, kRows, &slot0);
     const int64_t elem0 = static_cast<int64_t>(kv_head) * hd;
     load_rows(kv, kv.keys + slot0 * kv.row_bytes, rows, elem0, static_cast<int>(width), krows);
     load_rows(kv, kv.values + slot0 * kv.row_bytes, rows, elem0, static_cast<int>(width), vrows);
     for (int kh = 0; kh < n_kv_heads; ++kh) {
       transpose_tile(krows + kh * hd, width, hd, kt);
-      for (int g0 = 0; g0 < group; g0 += kHeadsPerPass) {
-        const int heads = std::min(kHeadsPerPass, group - g0);
-        const int lh0 = kh * group + g0;
-        __m512 s[kHeadsPerPass];
-        kScoresByHeads[heads - 1](q0 + static_cast<int64_t>(lh0) * hd, kt, hd, s);
-        for (int h = 0; h < heads; ++h) {
-          const int lh = lh0 + h;
-          __m512 sv = _mm512_mul_ps(s[h], scale);
-          if (shape.softcap > 0.0f) {
-            alignas(64) float tmp[kRows];
-            _mm512_store_ps(tmp, sv);
-            soft_cap(tmp, rows, shape.softcap);
-            sv = _mm512_load_ps(tmp);
+      // Token t sees the chunk's first n_kv_first + t - p0 rows: the chunk
+      // it would have had alone (chunks end at blocks, or at its n_kv), so
+      // each token's arithmetic is the single-token kernel's.
+      for (int t = 0; t < n_tokens; ++t) {
+        const int seen = static_cast<int>(std::min<int64_t>(rows, n_kv_first + t - p0));
+        if (seen <= 0) continue;
+        const __mmask16 valid = static_cast<__mmask16>((1u << seen) - 1u);
+        const float* qt = q + t * stride + q_off;
+        for (int g0 = 0; g0 < group; g0 += kHeadsPerPass) {
+          const int heads = std::min(kHeadsPerPass, group - g0);
+          const int lh0 = kh * group + g0;
+          __m512 s[kHeadsPerPass];
+          kScoresByHeads[heads - 1](qt + static_cast<int64_t>(lh0) * hd, kt, hd, s);
+          for (int h = 0; h < heads; ++h) {
+            const int th = t * n_q + lh0 + h;
+            __m512 sv = _mm512_mul_ps(s[h], scale);
+            if (shape.softcap > 0.0f) {
+              alignas(64) float tmp[kRows];
+              _mm512_store_ps(tmp, sv);
+              soft_cap(tmp, seen, shape.softcap);
+              sv = _mm512_load_ps(tmp);
+            }
+            sv = _mm512_mask_blend_ps(valid, _mm512_set1_ps(-INFINITY), sv);
+            const float chunk_max = std::max(m[th], _mm512_reduce_max_ps(sv));
+            const float correction = exp512(m[th] - chunk_max);  // 0 on the first chunk, 1 if the max held
+            m[th] = chunk_max;
+            const __m512 e = _mm512_maskz_mov_ps(valid, exp512(_mm512_sub_ps(sv, _mm512_set1_ps(chunk_max))));
+            _mm512_store_ps(p, e);
+            l[th] = l[th] * correction + _mm512_reduce_add_ps(e);
+            scale_and_accumulate(acc + th * hd, correction, p, vrows + kh * hd, width, hd, seen);
           }
-          sv = _mm512_mask_blend_ps(valid, _mm512_set1_ps(-INFINITY), sv);
-          const float chunk_max = std::max(m[lh], _mm512_reduce_max_ps(sv));
-          const float correction = exp512(m[lh] - chunk_max);  // 0 on the first chunk, 1 if the max held
-          m[lh] = chunk_max;
-          const __m512 e = _mm512_maskz_mov_ps(valid, exp512(_mm512_sub_ps(sv, _mm512_set1_ps(chunk_max))));
-          _mm512_store_ps(p, e);
-          l[lh] = l[lh] * correction + _mm512_reduce_add_ps(e);
-          scale_and_accumulate(acc[lh], correction, p, vrows + kh * hd, width, hd, rows);
         }
       }
     }
     p0 += rows;
   }
-  for (int lh = 0; lh < n_q; ++lh) {
-    const __m512 inv = _mm512_set1_ps(l[lh] > 0.0f ? 1.0f / l[lh] : 0.0f);
-    float* o = out + (static_cast<int64_t>(kv_head) * group + lh) * hd;
-    for (int d = 0; d < hd; d += 16) _mm512_storeu_ps(o + d, _mm512_mul_ps(_mm512_load_ps(acc[lh] + d), inv));
+  for (int t = 0; t < n_tokens; ++t) {
+    for (int lh = 0; lh < n_q; ++lh) {
+      const int th = t * n_q + lh;
+      const __m512 inv = _mm512_set1_ps(l[th] > 0.0f ? 1.0f / l[th] : 0.0f);
+      float* o = out + t * stride + q_off + static_cast<int64_t>(lh) * hd;
+      for (int d = 0; d < hd; d += 16) _mm512_storeu_ps(o + d, _mm512_mul_ps(_mm512_load_ps(acc + th * hd + d), inv));
+    }
   }
   return true;
 }

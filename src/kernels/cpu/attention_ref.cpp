@@ -15,8 +15,9 @@ namespace cpu {
 // false when the shape has no kernel there.
 bool attend_paged_avx2(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape, int kv_head,
                        int n_kv_heads, float* out);
-bool attend_paged_avx512(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
-                         int kv_head, int n_kv_heads, float* out);
+// The AVX-512 kernel also takes a run of n_tokens tokens (see attend_paged_run).
+bool attend_paged_avx512(const float* q, int64_t stride, int n_tokens, const PagedKv& kv, int64_t n_kv_first,
+                         const AttentionShape& shape, int kv_head, int n_kv_heads, float* out);
 }  // namespace cpu
 
 namespace {
@@ -91,8 +92,8 @@ void attend_paged(const float* q, const PagedKv& kv, int64_t n_kv, const Attenti
   attend_paged_heads(q, kv, n_kv, shape, kv_head, 1, out, path);
 }
 
-void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
-                        int kv_head, int n_kv_heads, float* out, CpuPath path) {
+void attend_paged_run(const float* q, int64_t stride, int n_tokens, const PagedKv& kv, int64_t n_kv_first,
+                      const AttentionShape& shape, int kv_head, int n_kv_heads, float* out, CpuPath path) {
   const int group = shape.n_head / shape.n_head_kv;
   if (shape.head_dim > kMaxHeadDim || group > kMaxHeadsPerKvHead) {
     fail("attention: head_dim ", shape.head_dim, " or ", group, " query heads per kv head exceed the supported ",
@@ -101,10 +102,29 @@ void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const A
   const int per_call = kMaxHeadsPerKvHead / group;  // kv heads whose query heads fit the kernel's state
   for (int h0 = kv_head; h0 < kv_head + n_kv_heads; h0 += per_call) {
     const int count = std::min(per_call, kv_head + n_kv_heads - h0);
-    if (path == CpuPath::Avx512 && cpu::attend_paged_avx512(q, kv, n_kv, shape, h0, count, out)) continue;
-    if (path != CpuPath::Reference && cpu::attend_paged_avx2(q, kv, n_kv, shape, h0, count, out)) continue;
-    for (int h = h0; h < h0 + count; ++h) attend_paged_reference(q, kv, n_kv, shape, h, out);
+    if (path == CpuPath::Avx512 &&
+        cpu::attend_paged_avx512(q, stride, n_tokens, kv, n_kv_first, shape, h0, count, out)) {
+      continue;
+    }
+    for (int t = 0; t < n_tokens; ++t) {  // token by token
+      const float* qt = q + t * stride;
+      float* ot = out + t * stride;
+      const int64_t n_kv = n_kv_first + t;
+      if (path == CpuPath::Avx512 && cpu::attend_paged_avx512(qt, 0, 1, kv, n_kv, shape, h0, count, ot)) continue;
+      if (path != CpuPath::Reference && cpu::attend_paged_avx2(qt, kv, n_kv, shape, h0, count, ot)) continue;
+      for (int h = h0; h < h0 + count; ++h) attend_paged_reference(qt, kv, n_kv, shape, h, ot);
+    }
   }
+}
+
+void attend_paged_run(const float* q, int64_t stride, int n_tokens, const PagedKv& kv, int64_t n_kv_first,
+                      const AttentionShape& shape, int kv_head, int n_kv_heads, float* out) {
+  attend_paged_run(q, stride, n_tokens, kv, n_kv_first, shape, kv_head, n_kv_heads, out, best_cpu_path());
+}
+
+void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,
+                        int kv_head, int n_kv_heads, float* out, CpuPath path) {
+  attend_paged_run(q, 0, 1, kv, n_kv, shape, kv_head, n_kv_heads, out, path);
 }
 
 void attend_paged_heads(const float* q, const PagedKv& kv, int64_t n_kv, const AttentionShape& shape,

@@ -243,6 +243,48 @@ TEST(Attention, PagedOnlineSoftmaxMatchesTwoPassWithWindowAndSoftCap) {
   }
 }
 
+// A run of consecutive tokens (verification, a prompt chunk) gives every
+// token exactly what it gets alone, whichever kernel runs: the run shares
+// chunk loads, never arithmetic.
+TEST(Attention, RunOfTokensEqualsEachTokenAlone) {
+  for (auto [n_head, n_head_kv, hd, n_kv_first, bs] :
+       std::vector<std::tuple<int, int, int, int, int>>{{6, 2, 64, 1, 16},
+                                                        {6, 2, 64, 30, 16},
+                                                        {8, 8, 16, 17, 32},
+                                                        {4, 1, 32, 45, 4},
+                                                        {64, 4, 16, 20, 16}}) {
+    for (auto [window, softcap] : std::vector<std::pair<int64_t, float>>{{0, 0.0f}, {0, 1.5f}, {9, 0.0f}}) {
+      const AttentionShape s{n_head, n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd)), window, softcap};
+      const int64_t stride = static_cast<int64_t>(n_head_kv) * hd;
+      const int64_t q_dim = static_cast<int64_t>(n_head) * hd;
+      for (int n_tokens : {1, 2, 5, kMaxRunTokens, kMaxRunTokens + 3}) {
+        const int64_t n_kv = n_kv_first + n_tokens - 1;
+        const auto q = random_vector(static_cast<size_t>(n_tokens * q_dim), 4, 2.0f);
+        const auto k = random_vector(static_cast<size_t>(n_kv * stride), 5, 2.0f);
+        const auto v = random_vector(static_cast<size_t>(n_kv * stride), 6);
+        for (auto type : {quant::TensorType::F32, quant::TensorType::F16, quant::TensorType::Q8_0}) {
+          if (type == quant::TensorType::Q8_0 && stride % 32 != 0) continue;
+          const PagedStore store = make_paged(k, v, n_kv, stride, type, bs);
+          const PagedKv kv{store.keys.data(), store.values.data(), type, store.row_bytes, bs, store.table};
+          for (CpuPath path : supported_cpu_paths()) {
+            std::vector<float> alone(q.size()), run(q.size());
+            for (int t = 0; t < n_tokens; ++t) {
+              attend_paged_heads(q.data() + t * q_dim, kv, n_kv_first + t, s, 0, n_head_kv, alone.data() + t * q_dim,
+                                 path);
+            }
+            attend_paged_run(q.data(), q_dim, n_tokens, kv, n_kv_first, s, 0, n_head_kv, run.data(), path);
+            for (size_t i = 0; i < run.size(); ++i) {
+              ASSERT_EQ(run[i], alone[i]) << cpu_path_name(path) << " " << quant::type_info(type).name << " "
+                                          << n_tokens << " tokens from " << n_kv_first << " window " << window
+                                          << " softcap " << softcap << " @" << i;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(Matmul, ReferencePathMatchesNaiveProductOnOddShapes) {
   ThreadPool pool(3);
   for (auto [rows, cols, n_tokens] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
