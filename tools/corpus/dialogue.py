@@ -161,6 +161,18 @@ def distinct_words_doc(rng: random.Random) -> tuple[str, list[str]]:
     return turn(f"{ask} {text}", text), []
 
 
+def mixed_sentences_doc(rng: random.Random) -> tuple[str, list[str]]:
+    """The user gives sentences of three different stories in random order
+    and asks for them back: story-like text that the story prior cannot
+    predict across sentences, so copying must win over it."""
+    pool = [sent for _ in range(3) for sent in make_story(rng).sentences]
+    picked = rng.sample(pool, min(len(pool), rng.randint(5, 10)))
+    ask = pick(rng, ("Repeat these sentences:", "Please say this back to me word for word:",
+                     "Copy this text exactly:", "Write these sentences again, in the same order:"))
+    text = " ".join(picked)
+    return turn(f"{ask} {text}", text), picked
+
+
 # Document mixes, as (kind, share). "stories" is the pre-training mix;
 # "copy" adds the copy-and-edit requests that teach the fine-tuned models to
 # reproduce a passage from their context (what n-gram speculation exploits).
@@ -171,6 +183,9 @@ MIXES = {
     # Mostly copying: for a model that has not yet learned to copy at all.
     "induction": ((story_doc, 0.08), (read_doc, 0.04), (tell_doc, 0.04), (chat_doc, 0.02),
                   (repeat_doc, 0.25), (rename_doc, 0.09), (words_doc, 0.13), (distinct_words_doc, 0.35)),
+    # After "induction": copying stories over the story prior.
+    "copy-stories": ((story_doc, 0.07), (read_doc, 0.03), (repeat_doc, 0.35), (rename_doc, 0.15),
+                     (mixed_sentences_doc, 0.25), (distinct_words_doc, 0.10), (words_doc, 0.05)),
 }
 
 
