@@ -1,6 +1,7 @@
 // Speculative decoding with n-gram proposals: outputs are exactly those of
 // plain decoding (greedy and seeded sampling), alone and in a batch, while
 // proposals get accepted and no block leaks.
+#include "child_process.h"
 #include "engine/ngram_proposer.h"
 #include "engine_test_util.h"
 
@@ -108,6 +109,47 @@ TEST_F(Speculative, RepetitiveTextSavesSteps) {
   // Measured: 115 of 430 accepted, 185 steps (plain decoding takes 300).
   EXPECT_GT(rate, 0.2);
   EXPECT_LT(stats.steps, 220);
+}
+
+// The committed copy model (models/README.md) asked to repeat a story: it
+// copies, so lookup proposals taken from the prompt are mostly right. This
+// is the workload of the n-gram benchmark (docs/performance.md), checked
+// by what it must deliver deterministically (output unchanged, acceptance,
+// steps saved), not by time.
+TEST(CopyModel, RepeatRequestIsCopiedSoLookupProposalsAreAccepted) {
+  const std::string root = PAGODA_SOURCE_DIR;
+  Loaded m = load(root + "/models/pagoda-tiny-10m-copy.gguf");
+  std::string prompt = pagoda::testing::read_text(root + "/bench/prompts/repeat-story.txt");
+  while (!prompt.empty() && prompt.back() == '\n') prompt.pop_back();
+  const Request r = greedy(m.tokenizer->encode(prompt, true, true), 128);
+  ThreadPool pool(2);
+  const auto run = [&](SpeculativeConfig::Mode mode, EngineStats* stats) {
+    EngineConfig c;
+    c.max_num_seqs = 1;
+    c.speculative.mode = mode;
+    EngineCore core(*m.model, m.tokenizer.get(), c, pool);
+    std::vector<Output> out = run_all(core, {r});
+    expect_all_blocks_free(core);
+    *stats = core.stats();
+    return out.at(0);
+  };
+  EngineStats plain_stats, spec_stats;
+  const Output plain = run(SpeculativeConfig::Mode::None, &plain_stats);
+  const Output spec = run(SpeculativeConfig::Mode::Ngram, &spec_stats);
+  EXPECT_EQ(spec.tokens, plain.tokens);
+  // The answer is the story: its opening sentences come back word for word.
+  EXPECT_NE(plain.text.find("Carl loved to ride on his big brother's shoulders"), std::string::npos) << plain.text;
+  ASSERT_GT(spec_stats.spec_proposed, 0);
+  const double rate = static_cast<double>(spec_stats.spec_accepted) / static_cast<double>(spec_stats.spec_proposed);
+  std::cout << "[ INFO     ] acceptance " << rate << " (" << spec_stats.spec_accepted << "/"
+            << spec_stats.spec_proposed << "), " << spec_stats.steps << " steps for " << plain.tokens.size()
+            << " tokens (plain: " << plain_stats.steps << ")\n";
+  // Measured on the committed file: 88 of 111 proposals (79%), 40 steps
+  // for 128 tokens (plain decoding: 128). The bounds allow other kernel
+  // paths' rounding, not a model that retells instead of copying (the
+  // earlier target: 20% accepted).
+  EXPECT_GT(rate, 0.6);
+  EXPECT_LT(spec_stats.steps, 64);
 }
 
 }  // namespace
