@@ -145,6 +145,8 @@ void Model::forward(const Batch& batch, kv::PagedKvCache& cache, ThreadPool& poo
   }
 
   norm_into_xb(weights_.layers[0].attn_norm, n, pool);
+  split_into_runs(batch, static_cast<int>(std::clamp<int64_t>(
+                             n * hp.n_head_kv / static_cast<int64_t>(pool.size()), 1, kernels::kMaxRunTokens)));
   for (int l = 0; l < hp.n_layer; ++l) {
     attention_block(l, batch, cache, pool);
     ffn_block(l, n, pool);
@@ -235,10 +237,9 @@ void Model::attention_block(int l, const Batch& batch, kv::PagedKvCache& cache, 
   // token with all kv heads (16-sequence decode) read each chunk's rows
   // once, whole: about 1.6x faster than one pass per kv head, which read a
   // 128-byte slice of every 512-byte row per pass.
-  const auto threads = static_cast<int64_t>(pool.size());
-  split_into_runs(batch, static_cast<int>(std::clamp<int64_t>(n * hp.n_head_kv / threads, 1, kernels::kMaxRunTokens)));
+  // runs_: made once per forward pass (split_into_runs).
   const auto n_runs = static_cast<int64_t>(runs_.size());
-  const int heads_per_item = n_runs >= 2 * threads ? hp.n_head_kv : 1;
+  const int heads_per_item = n_runs >= 2 * static_cast<int64_t>(pool.size()) ? hp.n_head_kv : 1;
   const int items_per_run = hp.n_head_kv / heads_per_item;
   pool.parallel_for(n_runs * items_per_run, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
